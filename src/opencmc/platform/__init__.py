@@ -1,0 +1,1 @@
+"""The service platform: database, records, permissions, audit trail, signatures, workflows."""

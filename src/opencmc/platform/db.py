@@ -1,0 +1,126 @@
+"""Engine and session factory, with the one mechanism that scopes queries to an organisation.
+
+Every ORM ``SELECT`` (and ORM ``UPDATE``/``DELETE``) of an :class:`OrgScoped` record is
+filtered here, from the scope in ``session.info``: the caller's organisation, plus records
+another organisation shared with it through a live :class:`Share`. A session without a
+scope sees no scoped record at all; only the explicit system scope (migrations, the CLI's
+administration, the audit verifier) sees everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, false, or_, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+
+from opencmc.platform.models import OrgScoped, Share, utcnow
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose data a session may see: one organisation, or (system) every organisation."""
+
+    organisation_id: int | None
+    system: bool = False
+
+
+SYSTEM = Scope(organisation_id=None, system=True)
+
+#: execution option for the few platform-internal reads that must span organisations,
+#: such as the head of the audit chain
+UNSCOPED = "opencmc_unscoped"
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def scoped_classes() -> list[type[OrgScoped]]:
+    """Every mapped class that carries an owning organisation."""
+    from opencmc.platform.models import Base
+
+    return [
+        m.class_
+        for m in Base.registry.mappers
+        if issubclass(m.class_, OrgScoped) and m.class_ is not Share
+    ]
+
+
+def visibility(cls: type[OrgScoped], organisation_id: int, now: datetime) -> Any:
+    """The criterion: owned by the organisation, or shared with it and the share is live."""
+    own = cls.organisation_id == organisation_id
+    if not cls.shareable:
+        return own
+    shared_ids = select(Share.record_id).where(
+        Share.grantee_organisation_id == organisation_id,
+        Share.record_type == cls.entity_type,
+        Share.revoked_at.is_(None),
+        or_(Share.ends_at.is_(None), Share.ends_at > now),
+    )
+    return or_(own, cls.id.in_(shared_ids))  # type: ignore[attr-defined]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_to_organisation(state: ORMExecuteState) -> None:
+    if state.is_column_load or state.is_relationship_load:
+        return  # the criteria added to the parent statement propagate to these loads
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    scope: Scope | None = state.session.info.get("scope")
+    if (scope is not None and scope.system) or state.execution_options.get(UNSCOPED):
+        return
+    options = []
+    now = utcnow()
+    for cls in scoped_classes():
+        if scope is None or scope.organisation_id is None:
+            criterion: Any = false()
+        else:
+            criterion = visibility(cls, scope.organisation_id, now)
+        options.append(with_loader_criteria(cls, criterion, include_aliases=True))
+    # shares themselves: visible to the owner and to the grantee
+    if scope is None or scope.organisation_id is None:
+        share_criterion: Any = false()
+    else:
+        share_criterion = or_(
+            Share.organisation_id == scope.organisation_id,
+            Share.grantee_organisation_id == scope.organisation_id,
+        )
+    options.append(with_loader_criteria(Share, share_criterion, include_aliases=True))
+    state.statement = state.statement.options(*options)
+
+
+def open_session(factory: sessionmaker[Session], scope: Scope | None) -> Session:
+    """A session whose queries see what ``scope`` may see."""
+    session = factory()
+    session.info["scope"] = scope
+    return session

@@ -1,0 +1,37 @@
+"""The platform's tables; importing this module registers them all on ``Base.metadata``."""
+
+from opencmc.platform.models.accounts import (
+    ApiToken,
+    LoginAttempt,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+)
+from opencmc.platform.models.base import Base, OrgScoped, Versioned, utcnow
+from opencmc.platform.models.programs import Candidate, Program
+from opencmc.platform.models.storage import Attachment, Job, StoredFile
+from opencmc.platform.models.trail import AuditEvent, Share, Signature
+
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "AuditEvent",
+    "Base",
+    "Candidate",
+    "Job",
+    "LoginAttempt",
+    "Membership",
+    "OrgScoped",
+    "Organisation",
+    "OrganisationKind",
+    "Program",
+    "Role",
+    "Share",
+    "Signature",
+    "StoredFile",
+    "User",
+    "Versioned",
+    "utcnow",
+]

@@ -1,0 +1,33 @@
+"""The registry of record kinds that carry a trail, signatures and attachments.
+
+URL segments (``programs``, ``candidates``) map to a loader that goes through the
+caller's scope; later modules (batches, specifications) register theirs here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from opencmc.platform.errors import NotFound
+from opencmc.platform.programs import get_candidate, get_program
+
+Loader = Callable[[Session, int], Any]
+
+RECORD_KINDS: dict[str, Loader] = {
+    "programs": get_program,
+    "candidates": get_candidate,
+}
+
+
+def register_record_kind(segment: str, loader: Loader) -> None:
+    RECORD_KINDS[segment] = loader
+
+
+def load_record(session: Session, kind: str, record_id: int) -> Any:
+    loader = RECORD_KINDS.get(kind)
+    if loader is None:
+        raise NotFound(f"no kind of record called {kind!r}")
+    return loader(session, record_id)

@@ -1,0 +1,1 @@
+"""Rendering records and results: PDF, DOCX, plots."""

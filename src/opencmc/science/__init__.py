@@ -1,0 +1,1 @@
+"""The engines: pure computation on numbers, sequences and molecules; nothing of the platform."""

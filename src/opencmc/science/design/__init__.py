@@ -1,0 +1,1 @@
+"""Candidate optimisation engines: antibody/protein, nucleic acid, small molecule, vector."""

@@ -1,0 +1,11 @@
+"""The JSON API under /api/v1: each handler parses, calls one workflow function, returns."""
+
+from fastapi import APIRouter
+
+from opencmc.web.api import accounts, jobs, programs, records
+
+router = APIRouter(prefix="/api/v1")
+for module in (programs, records, accounts, jobs):
+    router.include_router(module.router)
+
+__all__ = ["router"]

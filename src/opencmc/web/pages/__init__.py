@@ -1,0 +1,12 @@
+"""Server-rendered pages. Every POST carries the session's CSRF token (``check_csrf``)."""
+
+from fastapi import APIRouter, Depends
+
+from opencmc.web.auth import check_csrf
+from opencmc.web.pages import account, home, programs, records, session
+
+router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
+for module in (session, home, programs, records, account):
+    router.include_router(module.router)
+
+__all__ = ["router"]

@@ -1,0 +1,65 @@
+"""The account page (API tokens), the organisation's members, and background jobs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from opencmc.jobs.runner import get_job, list_jobs
+from opencmc.platform import accounts
+from opencmc.platform.uow import UnitOfWork
+from opencmc.web.auth import CurrentPageUow
+from opencmc.web.state import app_state
+from opencmc.web.templating import flash, render
+
+router = APIRouter()
+
+
+@router.get("/account")
+def account(request: Request, uow: UnitOfWork = CurrentPageUow) -> Response:
+    tokens = accounts.list_tokens(uow.session, uow.require_actor())
+    new_token = request.session.pop("new_token", None)
+    return render(request, "account.html", {"tokens": tokens, "new_token": new_token})
+
+
+@router.post("/account/tokens")
+def create_token(
+    request: Request, name: str = Form(""), uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    _token, plain = accounts.create_token(uow, name)
+    uow.commit()
+    # shown once, on the next page view, then gone from the session
+    request.session["new_token"] = plain
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(request: Request, token_id: int, uow: UnitOfWork = CurrentPageUow) -> Response:
+    token = accounts.revoke_token(uow, token_id)
+    uow.commit()
+    flash(request, f"Token {token.name} revoked.")
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.get("/members")
+def members(request: Request, uow: UnitOfWork = CurrentPageUow) -> Response:
+    return render(request, "members.html", {"members": accounts.list_members(uow.session)})
+
+
+@router.get("/jobs")
+def jobs(request: Request, uow: UnitOfWork = CurrentPageUow) -> Response:
+    return render(request, "jobs.html", {"jobs": list_jobs(uow.session)})
+
+
+@router.post("/jobs")
+def submit_job(
+    request: Request, kind: str = Form(...), uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    job = app_state(request).runner.submit(uow.require_actor(), kind)
+    flash(request, f"Job {job.id} ({kind}) submitted.")
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}")
+def job_detail(request: Request, job_id: int, uow: UnitOfWork = CurrentPageUow) -> Response:
+    return render(request, "job.html", {"job": get_job(uow.session, job_id)})

@@ -1,0 +1,69 @@
+"""Jinja2 templates with the translation layer and the context every page needs."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from opencmc import __version__
+from opencmc.i18n import negotiate, translations
+from opencmc.knowledge import Modality, Stage
+from opencmc.web.auth import csrf_token
+
+_locale: ContextVar[str] = ContextVar("opencmc_locale", default="en")
+
+
+def _gettext(message: str, **variables: Any) -> str:
+    text = translations(_locale.get()).gettext(message)
+    return text % variables if variables else text
+
+
+def _ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+    text = translations(_locale.get()).ngettext(singular, plural, n)
+    return text % {"num": n, **variables}
+
+
+_environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    extensions=["jinja2.ext.i18n"],
+)
+templates = Jinja2Templates(env=_environment)
+templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.globals.update(
+    version=__version__,
+    modalities=list(Modality),
+    stages=list(Stage),
+    modality_label=lambda v: Modality(v).label if v in Modality.__members__.values() else v,
+    stage_label=lambda v: Stage(v).label if v in Stage.__members__.values() else v,
+)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """Render a page in the caller's language with the user, CSRF token and flash message."""
+    _locale.set(negotiate(request.headers.get("accept-language")))
+    page_context = {
+        "actor": getattr(request.state, "actor", None),
+        "csrf_token": csrf_token(request),
+        "flash": request.session.pop("flash", None),
+        **(context or {}),
+    }
+    return templates.TemplateResponse(request, name, page_context, status_code=status_code)
+
+
+def render_error(request: Request, status_code: int, message: str) -> HTMLResponse:
+    return render(
+        request, "error.html", {"status_code": status_code, "message": message}, status_code
+    )
+
+
+def flash(request: Request, message: str) -> None:
+    request.session["flash"] = message
