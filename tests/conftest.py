@@ -186,20 +186,24 @@ class Api:
     token: str
     handle: str
 
-    def headers(self) -> dict[str, str]:
-        return {"authorization": f"Bearer {self.token}"}
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token}", **(extra or {})}
+
+    def request(self, method: str, url: str, **kw):  # type: ignore[no-untyped-def]
+        headers = self.headers(kw.pop("headers", None))
+        return self.client.request(method, url, headers=headers, **kw)
 
     def get(self, url: str, **kw):  # type: ignore[no-untyped-def]
-        return self.client.get(url, headers=self.headers(), **kw)
+        return self.request("GET", url, **kw)
 
     def post(self, url: str, **kw):  # type: ignore[no-untyped-def]
-        return self.client.post(url, headers=self.headers(), **kw)
+        return self.request("POST", url, **kw)
 
     def patch(self, url: str, **kw):  # type: ignore[no-untyped-def]
-        return self.client.patch(url, headers=self.headers(), **kw)
+        return self.request("PATCH", url, **kw)
 
     def delete(self, url: str, **kw):  # type: ignore[no-untyped-def]
-        return self.client.delete(url, headers=self.headers(), **kw)
+        return self.request("DELETE", url, **kw)
 
 
 @pytest.fixture

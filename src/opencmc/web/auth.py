@@ -116,6 +116,8 @@ async def check_csrf(request: Request) -> None:
     """Every page form that changes something carries the session's CSRF token."""
     if request.method in SAFE_METHODS:
         return
+    if "uid" not in request.session and request.url.path != "/login":
+        raise LoginRequired  # anonymous: to the login page, not a CSRF complaint
     presented = request.headers.get(CSRF_HEADER)
     if presented is None:
         form = await request.form()

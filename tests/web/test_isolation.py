@@ -1,0 +1,200 @@
+"""Isolation over every route: another organisation gets 404 for A's records, anonymous
+callers get 401 (API) or a redirect to the login page, and shares open exactly one record.
+
+The test walks the app's routers, so a new route without an entry in BODIES fails here
+until someone says how to call it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from opencmc.platform.models import Share, utcnow
+from opencmc.platform.uow import UnitOfWork
+from tests.conftest import PASSWORD, PROGRAM, actor_of
+from tests.web.routes import PUBLIC, all_routes
+
+MARKER = "Alpha-secret-program"
+CANDIDATE = {"name": "Alpha-secret-lead", "smiles": "CCO"}
+
+EDIT = {"version": 1, "reason": "r", "name": "n"}
+ARCHIVE = {"version": 1, "reason": "r"}
+SIGN = {"meaning": "reviewed", "password": PASSWORD}
+FORM_ARCHIVE = {"version": "1", "reason": "r"}
+
+# how to call each changing route (JSON for the API, form fields for pages)
+BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/v1/programs"): {"json": PROGRAM},
+    ("PATCH", "/api/v1/programs/{program_id}"): {"json": EDIT},
+    ("POST", "/api/v1/programs/{program_id}/archive"): {"json": ARCHIVE},
+    ("POST", "/api/v1/programs/{program_id}/candidates"): {"json": CANDIDATE},
+    ("PATCH", "/api/v1/candidates/{candidate_id}"): {"json": EDIT},
+    ("POST", "/api/v1/candidates/{candidate_id}/archive"): {"json": ARCHIVE},
+    ("POST", "/api/v1/{kind}/{record_id}/signatures"): {"json": SIGN},
+    ("POST", "/api/v1/{kind}/{record_id}/attachments"): {"files": "upload"},
+    ("POST", "/api/v1/tokens"): {"json": {"name": "t"}},
+    ("DELETE", "/api/v1/tokens/{token_id}"): {},
+    ("POST", "/api/v1/jobs"): {"json": {"kind": "audit-verify"}},
+    ("POST", "/programs/new"): {"data": PROGRAM},
+    ("POST", "/programs/{program_id}/edit"): {"data": {**PROGRAM, **FORM_ARCHIVE}},
+    ("POST", "/programs/{program_id}/archive"): {"data": FORM_ARCHIVE},
+    ("POST", "/programs/{program_id}/candidates/new"): {"data": CANDIDATE},
+    ("POST", "/candidates/{candidate_id}/edit"): {"data": {**CANDIDATE, **FORM_ARCHIVE}},
+    ("POST", "/candidates/{candidate_id}/archive"): {"data": FORM_ARCHIVE},
+    ("POST", "/{kind}/{record_id}/sign"): {"data": SIGN},
+    ("POST", "/{kind}/{record_id}/attachments"): {"files": "upload"},
+    ("POST", "/account/tokens"): {"data": {"name": "t"}},
+    ("POST", "/account/tokens/{token_id}/revoke"): {"data": {}},
+    ("POST", "/jobs"): {"data": {"kind": "audit-verify"}},
+    ("POST", "/logout"): {"data": {}},
+}  # fmt: skip
+
+
+@pytest.fixture
+def alpha(api, factory) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Organisation A's records: a program, a candidate, a file, a token, a job, a signature."""
+    mina = api("a.sci")
+    program = mina.post("/api/v1/programs", json={**PROGRAM, "name": MARKER}).json()
+    candidate = mina.post(f"/api/v1/programs/{program['id']}/candidates", json=CANDIDATE).json()
+    attachment = mina.post(
+        f"/api/v1/programs/{program['id']}/attachments",
+        files={"file": ("alpha.csv", io.BytesIO(b"a,b\n1,2\n"))},
+    ).json()
+    token = mina.post("/api/v1/tokens", json={"name": "alpha"}).json()
+    job = mina.post("/api/v1/jobs", json={"kind": "audit-verify"}).json()
+    api("a.qa").post(
+        f"/api/v1/programs/{program['id']}/signatures",
+        json={"meaning": "reviewed", "password": PASSWORD},
+    )
+    return {
+        "program_id": program["id"],
+        "candidate_id": candidate["id"],
+        "attachment_id": attachment["id"],
+        "token_id": token["id"],
+        "job_id": job["id"],
+    }
+
+
+def _instances(path: str, ids: dict[str, Any]) -> list[str]:
+    """The template filled with A's ids; ``{kind}`` routes once per record kind."""
+    if "{kind}" not in path:
+        return [path.format(**ids)]
+    return [
+        path.format(kind="programs", record_id=ids["program_id"], **ids),
+        path.format(kind="candidates", record_id=ids["candidate_id"], **ids),
+    ]
+
+
+def _call(client: TestClient, method: str, path: str, template: str, **extra: Any):  # type: ignore[no-untyped-def]
+    spec = dict(BODIES.get((method, template), {}))
+    if spec.get("files") == "upload":
+        spec["files"] = {"file": ("x.csv", io.BytesIO(b"x,y\n1,2\n"))}
+    if "csrf" in extra and method != "GET":
+        spec["data"] = {**spec.get("data", {}), "csrf_token": extra["csrf"]}
+    headers = extra.get("headers", {})
+    return client.request(method, path, headers=headers, follow_redirects=False, **spec)
+
+
+def _routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    routes = [r for r in all_routes(app) if r not in PUBLIC]
+    missing = [r for r in routes if r[0] != "GET" and r not in BODIES]
+    assert not missing, f"add a body to BODIES for the new routes {missing}"
+    # signing out ends the session the other calls use: last
+    return sorted(routes, key=lambda r: r == ("POST", "/logout"))
+
+
+@pytest.mark.parametrize("outsider", ["b.sci", "p.sci", "o.admin"])
+def test_other_organisations_get_404_for_every_record(
+    app, api, browser_session, alpha, outsider
+) -> None:  # type: ignore[no-untyped-def]
+    other_api = api(outsider)
+    page_client, csrf = browser_session(outsider)
+    checked = 0
+    for method, template in _routes(app):
+        is_api = template.startswith("/api/")
+        for path in _instances(template, alpha):
+            if is_api:
+                response = _call(
+                    other_api.client, method, path, template, headers=other_api.headers()
+                )
+            else:
+                response = _call(page_client, method, path, template, csrf=csrf)
+            if "{" in template:
+                assert response.status_code == 404, (
+                    method,
+                    path,
+                    response.status_code,
+                    response.text[:200],
+                )
+                checked += 1
+            elif method == "GET":
+                assert response.status_code == 200, (method, path, response.status_code)
+                assert MARKER not in response.text, (method, path)
+                assert "a.sci@example.org" not in response.text, (method, path)
+    assert checked >= 25
+
+
+def test_anonymous_callers_are_sent_to_sign_in(app, alpha) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(app)
+    for method, template in _routes(app):
+        for path in _instances(template, alpha):
+            response = _call(client, method, path, template)
+            if template.startswith("/api/"):
+                assert response.status_code == 401, (method, path, response.status_code)
+            else:
+                assert response.status_code == 303, (method, path, response.status_code)
+                assert response.headers["location"].startswith("/login"), (method, path)
+
+
+def test_every_page_form_needs_the_csrf_token(app, browser_session, alpha) -> None:  # type: ignore[no-untyped-def]
+    client, _csrf = browser_session("a.sci")
+    for method, template in _routes(app):
+        if template.startswith("/api/") or method == "GET":
+            continue
+        for path in _instances(template, alpha):
+            response = _call(client, method, path, template)  # no token
+            assert response.status_code == 403, (method, path, response.status_code)
+            assert "form expired" in response.text
+
+
+def test_a_live_share_opens_one_record_read_only(app, api, factory, alpha) -> None:  # type: ignore[no-untyped-def]
+    provider = api("p.sci")
+    url = f"/api/v1/programs/{alpha['program_id']}"
+    assert provider.get(url).status_code == 404
+    owner = actor_of(factory, "a.admin")
+    grantee = actor_of(factory, "p.sci")
+    with UnitOfWork(factory, owner) as uow:
+        share = Share(
+            organisation_id=owner.organisation_id,
+            grantee_organisation_id=grantee.organisation_id,
+            record_type="program",
+            record_id=alpha["program_id"],
+            purpose="stability study order",
+            created_by_id=owner.user_id,
+        )
+        uow.session.add(share)
+        uow.commit()
+    seen = provider.get(url)
+    assert seen.status_code == 200
+    assert seen.json()["name"] == MARKER
+    assert provider.get(f"/api/v1/candidates/{alpha['candidate_id']}").status_code == 404
+    files = provider.get(f"{url}/attachments").json()
+    assert [f["filename"] for f in files] == ["alpha.csv"]  # a shared record's files come along
+    edit = provider.patch(url, json={"version": 1, "reason": "r", "name": "hijack"})
+    assert edit.status_code == 403
+    assert api("b.sci").get(url).status_code == 404  # only the grantee
+    with UnitOfWork(factory, owner) as uow:
+        uow.session.get(Share, share.id).revoked_at = utcnow()  # type: ignore[union-attr]
+        uow.commit()
+    assert provider.get(url).status_code == 404
+
+
+def test_routes_walk_finds_the_pages(app) -> None:  # type: ignore[no-untyped-def]
+    paths = {p for _m, p in all_routes(app)}
+    assert {"/programs", "/api/v1/programs", "/audit", "/account"} <= paths
+    assert all(re.match(r"^/", p) for p in paths)
