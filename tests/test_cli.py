@@ -1,0 +1,99 @@
+"""The administration commands and the demo seed, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from opencmc.cli import app
+from opencmc.platform import demo
+from opencmc.platform.db import create_db_engine, make_session_factory
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("OPENCMC_DATA_DIR", str(tmp_path))
+    for name in ("OPENCMC_DATABASE_URL", "OPENCMC_SECRET_KEY", "OPENCMC_FILE_STORE"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def _run(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, list(args), input=stdin)
+
+
+def test_database_organisations_users_audit(env: Path) -> None:
+    upgraded = _run("db", "upgrade", "--json")
+    assert upgraded.exit_code == 0, upgraded.output
+    assert json.loads(upgraded.output)["revision"] == "0001"
+    assert json.loads(_run("db", "current", "--json").output)["up_to_date"] is True
+    org = _run("org", "create", "Hanbit Biologics", "--kind", "sponsor", "--json")
+    assert json.loads(org.output)["kind"] == "sponsor"
+    user = _run(
+        "user", "create", "mina@hanbit.example", "--org", "Hanbit Biologics",
+        "--role", "scientist", "--name", "Mina Park", "--password-stdin", "--json",
+        stdin="a long enough passphrase\n",
+    )  # fmt: skip
+    assert user.exit_code == 0, user.output
+    assert json.loads(user.output)["email"] == "mina@hanbit.example"
+    verified = json.loads(_run("audit", "verify", "--json").output)
+    assert verified == {
+        "ok": True, "events_checked": 2, "broken_seq": None, "broken_id": None, "problem": None,
+    }  # fmt: skip
+    exported = _run("audit", "export", "-")
+    assert exported.output.splitlines()[0].startswith("seq,occurred_at_utc,user_email")
+    assert len(exported.output.splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (("org", "create", "X", "--kind", "lab"), None, "kind: expected one of sponsor"),
+        (
+            ("user", "create", "not-an-email", "--org", "Nobody", "--name", "N",
+             "--password-stdin"),
+            "a long enough passphrase\n",
+            "no organisation named 'Nobody'",
+        ),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_clear_line(env: Path, args, stdin, message) -> None:  # type: ignore[no-untyped-def]
+    _run("db", "upgrade")
+    result = _run(*args, stdin=stdin)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_setting_stops_with_the_variable_named(env: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("OPENCMC_MAX_BODY_BYTES", "lots")
+    result = _run("db", "upgrade")
+    assert result.exit_code == 2
+    assert "OPENCMC_MAX_BODY_BYTES: expected a whole number" in result.output
+
+
+def test_config_shows_settings_without_the_secret(env: Path) -> None:
+    shown = json.loads(_run("config", "--json").output)
+    assert shown["settings"]["OPENCMC_DATA_DIR"] == str(env)
+    assert "OPENCMC_SECRET_KEY" in shown["variables"]
+    assert "OPENCMC_SECRET_KEY" not in shown["settings"]
+
+
+def test_demo_seed_is_idempotent(tmp_path: Path) -> None:
+    from opencmc.platform import migrate
+    from opencmc.platform.audit import verify_chain
+    from opencmc.platform.uow import UnitOfWork
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    migrate.upgrade(engine)
+    factory = make_session_factory(engine)
+    assert demo.seed(factory) is True
+    assert demo.seed(factory) is False
+    with UnitOfWork(factory, None, system=True) as uow:
+        assert demo.organisation_names(uow.session) == [name for name, _ in demo.ORGANISATIONS]
+        assert verify_chain(uow.session).ok
+    roles = {c.role for c in demo.credentials()}
+    assert roles == {"admin", "scientist", "qa", "viewer"}
