@@ -198,3 +198,10 @@ def test_routes_walk_finds_the_pages(app) -> None:  # type: ignore[no-untyped-de
     paths = {p for _m, p in all_routes(app)}
     assert {"/programs", "/api/v1/programs", "/audit", "/account"} <= paths
     assert all(re.match(r"^/", p) for p in paths)
+
+
+def test_listing_totals_count_only_visible_records(api, alpha) -> None:  # type: ignore[no-untyped-def]
+    assert api("a.sci").get("/api/v1/programs").json()["total"] == 1
+    for outsider in ("b.sci", "p.sci", "o.admin"):
+        listing = api(outsider).get("/api/v1/programs").json()
+        assert listing == {"items": [], "total": 0, "limit": 50, "offset": 0}

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from opencmc.platform.actor import Actor
@@ -253,26 +253,66 @@ def revoke_token(uow: UnitOfWork, token_id: int) -> ApiToken:
     return token
 
 
+#: how stale ``last_used_at`` may get before a request records its use (not every call)
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
 def actor_for_token(session: Session, plain: str) -> Actor:
-    """The actor a bearer token speaks for; revoked, expired or unknown tokens fail."""
+    """The actor a bearer token speaks for; revoked, expired or unknown tokens fail.
+
+    One query finds the token, its user and the membership in the token's organisation;
+    the token's last use is written at most every few minutes, not on every call.
+    """
     if not plain.startswith(TOKEN_PREFIX):
         raise AuthenticationFailed("not an OpenCMC API token")
     row = session.execute(
-        select(ApiToken, User)
+        select(
+            ApiToken.id,
+            ApiToken.revoked_at,
+            ApiToken.expires_at,
+            ApiToken.last_used_at,
+            User.id.label("user_id"),
+            User.email,
+            User.full_name,
+            User.is_active,
+            Membership.role,
+            Organisation.id.label("organisation_id"),
+            Organisation.name.label("organisation_name"),
+            Organisation.kind.label("organisation_kind"),
+        )
         .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == token_digest(plain))
+        .outerjoin(
+            Membership,
+            (Membership.user_id == User.id)
+            & (Membership.organisation_id == ApiToken.organisation_id),
+        )
+        .join(Organisation, Organisation.id == ApiToken.organisation_id)
+        .where(ApiToken.token_hash == token_digest(plain)),
+        execution_options={UNSCOPED: True},
     ).first()
     if row is None:
         raise AuthenticationFailed("unknown API token")
-    token, user = row
     now = utcnow()
-    if token.revoked_at is not None:
+    if row.revoked_at is not None:
         raise AuthenticationFailed("this API token was revoked")
-    if token.expires_at is not None and token.expires_at <= now:
+    if row.expires_at is not None and row.expires_at <= now:
         raise AuthenticationFailed("this API token has expired")
-    if not user.is_active:
+    if not row.is_active:
         raise AuthenticationFailed("this account is disabled")
-    return actor_for(session, user, token.organisation_id)
+    if row.role is None:
+        raise AuthenticationFailed("this account no longer belongs to the token's organisation")
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
+        session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        session.commit()
+    return Actor(
+        user_id=row.user_id,
+        email=row.email,
+        full_name=row.full_name,
+        organisation_id=row.organisation_id,
+        organisation_name=row.organisation_name,
+        organisation_kind=row.organisation_kind,
+        role=row.role,
+    )
 
 
 def user_by_id(session: Session, user_id: int) -> User | None:

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, false, or_, select
+from sqlalchemy import DateTime, Engine, create_engine, event, false, or_, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+from sqlalchemy.sql.functions import FunctionElement
 
-from opencmc.platform.models import OrgScoped, Share, utcnow
+from opencmc.platform.models import OrgScoped, Share
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,24 @@ def scoped_classes() -> list[type[OrgScoped]]:
     ]
 
 
-def visibility(cls: type[OrgScoped], organisation_id: int, now: datetime) -> Any:
+class utc_now(FunctionElement[datetime]):
+    """The database's current time as naive UTC, the way UTCDateTime stores times."""
+
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(utc_now, "postgresql")
+def _utc_now_postgresql(_element: utc_now, _compiler: Any, **_kw: Any) -> str:
+    return "(now() AT TIME ZONE 'utc')"
+
+
+@compiles(utc_now, "sqlite")
+def _utc_now_sqlite(_element: utc_now, _compiler: Any, **_kw: Any) -> str:
+    return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+
+
+def visibility(cls: type[OrgScoped], organisation_id: int) -> Any:
     """The criterion: owned by the organisation, or shared with it and the share is live."""
     own = cls.organisation_id == organisation_id
     if not cls.shareable:
@@ -85,9 +105,30 @@ def visibility(cls: type[OrgScoped], organisation_id: int, now: datetime) -> Any
         Share.grantee_organisation_id == organisation_id,
         Share.record_type == cls.entity_type,
         Share.revoked_at.is_(None),
-        or_(Share.ends_at.is_(None), Share.ends_at > now),
+        or_(Share.ends_at.is_(None), Share.ends_at > utc_now()),
     )
     return or_(own, cls.id.in_(shared_ids))  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=4096)
+def _scope_options(organisation_id: int | None) -> tuple[Any, ...]:
+    """The loader criteria for one organisation, built once: they hold no changing value
+    (the share's end is compared with the database's clock), so every query reuses them."""
+    options = []
+    for cls in scoped_classes():
+        criterion = false() if organisation_id is None else visibility(cls, organisation_id)
+        options.append(with_loader_criteria(cls, criterion, include_aliases=True))
+    # shares themselves: visible to the owner and to the grantee
+    share_criterion: Any = (
+        false()
+        if organisation_id is None
+        else or_(
+            Share.organisation_id == organisation_id,
+            Share.grantee_organisation_id == organisation_id,
+        )
+    )
+    options.append(with_loader_criteria(Share, share_criterion, include_aliases=True))
+    return tuple(options)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -99,24 +140,8 @@ def _scope_to_organisation(state: ORMExecuteState) -> None:
     scope: Scope | None = state.session.info.get("scope")
     if (scope is not None and scope.system) or state.execution_options.get(UNSCOPED):
         return
-    options = []
-    now = utcnow()
-    for cls in scoped_classes():
-        if scope is None or scope.organisation_id is None:
-            criterion: Any = false()
-        else:
-            criterion = visibility(cls, scope.organisation_id, now)
-        options.append(with_loader_criteria(cls, criterion, include_aliases=True))
-    # shares themselves: visible to the owner and to the grantee
-    if scope is None or scope.organisation_id is None:
-        share_criterion: Any = false()
-    else:
-        share_criterion = or_(
-            Share.organisation_id == scope.organisation_id,
-            Share.grantee_organisation_id == scope.organisation_id,
-        )
-    options.append(with_loader_criteria(Share, share_criterion, include_aliases=True))
-    state.statement = state.statement.options(*options)
+    organisation_id = scope.organisation_id if scope is not None else None
+    state.statement = state.statement.options(*_scope_options(organisation_id))
 
 
 def open_session(factory: sessionmaker[Session], scope: Scope | None) -> Session:

@@ -77,12 +77,16 @@ def _flush(session: Session, record: Program | Candidate) -> None:
 def list_programs(
     session: Session, *, include_archived: bool = False, limit: int = 50, offset: int = 0
 ) -> tuple[list[Program], int]:
-    query = select(Program)
+    """A page of programs and the total, in one query (a window count over the filter)."""
+    query = select(Program, func.count().over().label("total"))
     if not include_archived:
         query = query.where(Program.archived_at.is_(None))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = session.scalars(query.order_by(Program.id).limit(limit).offset(offset)).all()
-    return list(items), total
+    rows = session.execute(query.order_by(Program.id).limit(limit).offset(offset)).all()
+    if rows:
+        return [row.Program for row in rows], int(rows[0].total)
+    # past the last page the window has no row to sit on: count separately
+    counted = select(func.count()).select_from(query.with_only_columns(Program.id).subquery())
+    return [], session.scalar(counted) or 0
 
 
 def get_program(session: Session, program_id: int) -> Program:

@@ -5,23 +5,19 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Iterator
-from datetime import timedelta
 
 from fastapi import Depends, Request
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from opencmc.platform.accounts import actor_for, actor_for_token, token_digest, user_by_id
+from opencmc.platform.accounts import actor_for, actor_for_token, user_by_id
 from opencmc.platform.actor import Actor
 from opencmc.platform.errors import AuthenticationFailed, PermissionDenied
-from opencmc.platform.models import ApiToken, utcnow
 from opencmc.platform.uow import UnitOfWork
 from opencmc.web.state import app_state
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
 
 class LoginRequired(Exception):
@@ -61,21 +57,7 @@ def _bearer_actor(session: Session, header: str) -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationFailed("use 'Authorization: Bearer <API token>'")
-    actor = actor_for_token(session, token.strip())
-    _touch_token(session, token.strip())
-    return actor
-
-
-def _touch_token(session: Session, plain: str) -> None:
-    """Record when a token was last used, at most every few minutes (not on every call)."""
-    digest = token_digest(plain)
-    last = session.scalar(select(ApiToken.last_used_at).where(ApiToken.token_hash == digest))
-    now = utcnow()
-    if last is None or now - last > _TOKEN_TOUCH_INTERVAL:
-        session.execute(
-            update(ApiToken).where(ApiToken.token_hash == digest).values(last_used_at=now)
-        )
-        session.commit()
+    return actor_for_token(session, token.strip())
 
 
 def api_uow(request: Request) -> Iterator[UnitOfWork]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from opencmc.platform import programs as workflow
 from opencmc.platform.uow import UnitOfWork
@@ -27,16 +27,18 @@ def list_programs(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     include_archived: bool = False,
-) -> ProgramPage:
+) -> Response:
     items, total = workflow.list_programs(
         uow.session, include_archived=include_archived, limit=limit, offset=offset
     )
-    return ProgramPage(
+    page = ProgramPage(
         items=[ProgramOut.model_validate(p) for p in items],
         total=total,
         limit=limit,
         offset=offset,
     )
+    # serialised once here: the page is built from validated models already
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 @router.post("/programs", response_model=ProgramOut, status_code=201)
