@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from tests.conftest import PASSWORD, email
 
 
-def _sign_in(page: Page, base: str, handle: str) -> None:
+def sign_in(page: Page, base: str, handle: str) -> None:
     page.goto(f"{base}/programs")
     expect(page).to_have_url(re.compile(r"/login\?next=/programs"))
     page.get_by_label("E-mail").fill(email(handle))
@@ -27,7 +27,7 @@ def _edit_description(page: Page, text: str, reason: str) -> None:
 
 
 def test_program_edit_sign_and_invalidate(page: Page, live_server: str) -> None:
-    _sign_in(page, live_server, "a.qa")
+    sign_in(page, live_server, "a.qa")
     page.get_by_role("link", name="Register a program").click()
     page.get_by_label("Name").fill("HB-201 anti-TIGIT")
     page.get_by_label("Modality").select_option("monoclonal_antibody")
@@ -70,7 +70,7 @@ def test_program_edit_sign_and_invalidate(page: Page, live_server: str) -> None:
 
 
 def test_wrong_password_does_not_sign(page: Page, live_server: str) -> None:
-    _sign_in(page, live_server, "a.sci")
+    sign_in(page, live_server, "a.sci")
     page.get_by_role("link", name="Register a program").click()
     page.get_by_label("Name").fill("HB-301")
     page.get_by_label("Modality").select_option("mrna")

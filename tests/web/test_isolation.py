@@ -27,6 +27,15 @@ ARCHIVE = {"version": 1, "reason": "r"}
 SIGN = {"meaning": "reviewed", "password": PASSWORD}
 FORM_ARCHIVE = {"version": "1", "reason": "r"}
 
+STABILITY = {
+    "csv": "batch,month,assay\n1,0,100\n1,3,99.5\n1,6,99.1\n1,9,98.4\n",
+    "time": "month",
+    "value": "assay",
+    "lower": 95,
+}
+STABILITY_FORM = {**STABILITY, "data": STABILITY["csv"], "lower": "95"}
+OOT = {"times": [0, 3, 6], "values": [100, 99.5, 99.1], "new_time": 9, "new_value": 98.4}
+
 # how to call each changing route (JSON for the API, form fields for pages)
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/programs"): {"json": PROGRAM},
@@ -52,6 +61,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/account/tokens/{token_id}/revoke"): {"data": {}},
     ("POST", "/jobs"): {"data": {"kind": "audit-verify"}},
     ("POST", "/logout"): {"data": {}},
+    ("POST", "/api/v1/stability/shelf-life"): {"json": STABILITY},
+    ("POST", "/api/v1/stability/shelf-life/report.pdf"): {"json": STABILITY},
+    ("POST", "/api/v1/stability/out-of-trend"): {"json": OOT},
+    ("POST", "/tools/stability"): {"data": STABILITY_FORM},
+    ("POST", "/tools/stability/report.pdf"): {"data": STABILITY_FORM},
 }  # fmt: skip
 
 

@@ -23,8 +23,9 @@ from opencmc.jobs import JobRunner
 from opencmc.platform import migrate
 from opencmc.platform.accounts import LoginPolicy
 from opencmc.platform.db import create_db_engine, make_session_factory
-from opencmc.platform.errors import DomainError
+from opencmc.platform.errors import DomainError, InvalidInput
 from opencmc.platform.files import blob_store_from
+from opencmc.science.stats import StatsInputError
 from opencmc.web import api, pages
 from opencmc.web.auth import LoginRequired
 from opencmc.web.middleware import AccessLogAndHeaders, BodySizeLimit
@@ -124,6 +125,11 @@ def _add_error_handlers(app: FastAPI) -> None:
             return render_error(request, error.status_code, error.message)
         headers = {"www-authenticate": "Bearer"} if error.status_code == 401 else None
         return JSONResponse(error.to_dict(), status_code=error.status_code, headers=headers)
+
+    @app.exception_handler(StatsInputError)
+    async def engine_input(request: Request, error: StatsInputError) -> Response:
+        # an engine refused its input: the user's data, said in the engine's words
+        return await domain_error(request, InvalidInput(str(error)))
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _error: LoginRequired) -> Response:

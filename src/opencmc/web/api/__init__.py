@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from opencmc.web.api import accounts, jobs, programs, records
+from opencmc.web.api import accounts, jobs, programs, records, stability
 
 router = APIRouter(prefix="/api/v1")
-for module in (programs, records, accounts, jobs):
+for module in (programs, stability, records, accounts, jobs):
     router.include_router(module.router)
 
 __all__ = ["router"]
