@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +36,15 @@ def test_upload_pick_columns_and_read_the_shelf_life(
     # LeBlond 2011, Table IV data: the three batches pool; 25.9958 months
     expect(page.locator("#shelf-life-value")).to_have_text("26.00")
     expect(page.locator("#shelf-life-result")).to_contain_text("pooled")
-    expect(page.locator("figure.plot svg")).to_be_visible()
+    # the interactive chart replaced the static plot: one dot per measurement, a legend
+    # entry per batch that hides and shows its lines
+    chart = page.locator("figure.plot svg.chart")
+    expect(chart).to_be_visible()
+    expect(chart.locator("circle")).to_have_count(len(pd.read_csv(study)))
+    b5 = page.get_by_role("button", name=re.compile(r"^● b5"))
+    b5.click()
+    expect(b5).to_have_attribute("aria-pressed", "false")
+    expect(chart.locator("g[data-batch=b5]")).to_be_hidden()
     # the columns are now offered as choices, the data kept for another run
     expect(page.get_by_label("Time column")).to_have_value("Month")
     page.get_by_label("Lower limit").fill("97")

@@ -85,6 +85,7 @@ async def stability_run(request: Request, uow: UnitOfWork = CurrentPageUow) -> R
     context.update(
         result=result,
         report=result.to_dict(),
+        plot_data=result.to_plot_data(),
         plot_svg=shelf_life_svg(result, title=f"{values['value']} over {values['time']}"),
     )
     return render(request, "tools/stability.html", context)
