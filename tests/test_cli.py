@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from opencmc.cli import app
-from opencmc.platform import demo
+from opencmc.platform import demo, migrate
 from opencmc.platform.db import create_db_engine, make_session_factory
 
 
@@ -28,7 +28,7 @@ def _run(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
 def test_database_organisations_users_audit(env: Path) -> None:
     upgraded = _run("db", "upgrade", "--json")
     assert upgraded.exit_code == 0, upgraded.output
-    assert json.loads(upgraded.output)["revision"] == "0001"
+    assert json.loads(upgraded.output)["revision"] == migrate.head()
     assert json.loads(_run("db", "current", "--json").output)["up_to_date"] is True
     org = _run("org", "create", "Hanbit Biologics", "--kind", "sponsor", "--json")
     assert json.loads(org.output)["kind"] == "sponsor"
@@ -83,7 +83,6 @@ def test_config_shows_settings_without_the_secret(env: Path) -> None:
 
 
 def test_demo_seed_is_idempotent(tmp_path: Path) -> None:
-    from opencmc.platform import migrate
     from opencmc.platform.audit import verify_chain
     from opencmc.platform.uow import UnitOfWork
 

@@ -36,6 +36,10 @@ STABILITY = {
 STABILITY_FORM = {**STABILITY, "data": STABILITY["csv"], "lower": "95"}
 OOT = {"times": [0, 3, 6], "values": [100, 99.5, 99.1], "new_time": 9, "new_value": 98.4}
 
+NEW_MEMBER = {"email": "new@example.org", "full_name": "New", "role": "viewer",
+              "password": "a long passphrase"}  # fmt: skip
+PASSWORDS = {"current_password": PASSWORD, "new_password": "another long passphrase"}
+
 # how to call each changing route (JSON for the API, form fields for pages)
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/programs"): {"json": PROGRAM},
@@ -61,6 +65,14 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/account/tokens/{token_id}/revoke"): {"data": {}},
     ("POST", "/jobs"): {"data": {"kind": "audit-verify"}},
     ("POST", "/logout"): {"data": {}},
+    ("POST", "/api/v1/members"): {"json": NEW_MEMBER},
+    ("PATCH", "/api/v1/members/{user_id}"): {"json": {"role": "viewer", "reason": "r"}},
+    ("POST", "/api/v1/members/{user_id}/revoke"): {"json": {"reason": "r"}},
+    ("POST", "/api/v1/me/password"): {"json": PASSWORDS},
+    ("POST", "/members/add"): {"data": NEW_MEMBER},
+    ("POST", "/members/{user_id}/role"): {"data": {"role": "viewer", "reason": "r"}},
+    ("POST", "/members/{user_id}/revoke"): {"data": {"reason": "r"}},
+    ("POST", "/account/password"): {"data": PASSWORDS},
     ("POST", "/api/v1/stability/shelf-life"): {"json": STABILITY},
     ("POST", "/api/v1/stability/shelf-life/report.pdf"): {"json": STABILITY},
     ("POST", "/api/v1/stability/out-of-trend"): {"json": OOT},
@@ -91,6 +103,7 @@ def alpha(api, factory) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "attachment_id": attachment["id"],
         "token_id": token["id"],
         "job_id": job["id"],
+        "user_id": actor_of(factory, "a.view").user_id,
     }
 
 

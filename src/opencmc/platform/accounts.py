@@ -90,6 +90,13 @@ def find_organisation(session: Session, name: str) -> Organisation:
     return org
 
 
+def find_organisation_by_id(session: Session, organisation_id: int) -> Organisation:
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFound(f"no organisation {organisation_id}", field="organisation")
+    return org
+
+
 def create_user(
     uow: UnitOfWork,
     *,
@@ -146,7 +153,7 @@ def actor_for(session: Session, user: User, organisation_id: int | None = None) 
     query = (
         select(Membership, Organisation)
         .join(Organisation, Organisation.id == Membership.organisation_id)
-        .where(Membership.user_id == user.id)
+        .where(Membership.user_id == user.id, Membership.revoked_at.is_(None))
         .order_by(Membership.id)
     )
     if organisation_id is not None:
@@ -207,6 +214,29 @@ def reauthenticate(session: Session, actor: Actor, password: str) -> User:
     if user is None or not password_matches(user.password_hash, password):
         raise AuthenticationFailed("password is wrong; the signature was not applied")
     return user
+
+
+def change_password(uow: UnitOfWork, current: str, new: str) -> None:
+    """The signed-in user replaces their password, proving the current one first."""
+    actor = uow.require_actor()
+    user = reauthenticate(uow.session, actor, current)
+    if current == new:
+        raise InvalidInput("new_password: must differ from the current one", field="new_password")
+    try:
+        user.password_hash = hash_password(new)
+    except InvalidInput as error:
+        raise InvalidInput(error.message.replace("password", "new_password", 1),
+                           field="new_password") from None  # fmt: skip
+    uow.session.flush()
+    record_event(
+        uow.session,
+        actor=actor,
+        organisation_id=actor.organisation_id,
+        action="change_password",
+        entity_type="user",
+        entity_id=user.id,
+        changes={"password": {"old": "(set)", "new": "(changed)"}},
+    )
 
 
 def token_digest(token: str) -> str:
@@ -284,7 +314,8 @@ def actor_for_token(session: Session, plain: str) -> Actor:
         .outerjoin(
             Membership,
             (Membership.user_id == User.id)
-            & (Membership.organisation_id == ApiToken.organisation_id),
+            & (Membership.organisation_id == ApiToken.organisation_id)
+            & Membership.revoked_at.is_(None),
         )
         .join(Organisation, Organisation.id == ApiToken.organisation_id)
         .where(ApiToken.token_hash == token_digest(plain)),

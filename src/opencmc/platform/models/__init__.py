@@ -11,10 +11,12 @@ from opencmc.platform.models.accounts import (
 )
 from opencmc.platform.models.base import Base, OrgScoped, Versioned, utcnow
 from opencmc.platform.models.programs import Candidate, Program
+from opencmc.platform.models.readiness import ActivityStatus
 from opencmc.platform.models.storage import Attachment, Job, StoredFile
 from opencmc.platform.models.trail import AuditEvent, Share, Signature
 
 __all__ = [
+    "ActivityStatus",
     "ApiToken",
     "Attachment",
     "AuditEvent",

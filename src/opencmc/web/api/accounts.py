@@ -32,20 +32,6 @@ def me(uow: UnitOfWork = CurrentApiUow) -> dict[str, Any]:
     }
 
 
-@router.get("/members")
-def members(uow: UnitOfWork = CurrentApiUow) -> list[dict[str, Any]]:
-    return [
-        {
-            "user_id": m.user_id,
-            "email": m.user.email,
-            "full_name": m.user.full_name,
-            "role": m.role,
-            "active": m.user.is_active,
-        }
-        for m in accounts.list_members(uow.session)
-    ]
-
-
 @router.get("/tokens", response_model=list[TokenOut])
 def list_tokens(uow: UnitOfWork = CurrentApiUow) -> list[TokenOut]:
     return [

@@ -67,6 +67,27 @@ class TokenCreate(Strict):
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
+class MemberCreate(Strict):
+    email: str = Field(max_length=254)
+    full_name: str = Field(min_length=1, max_length=200)
+    role: str = Field(description="admin, scientist, qa or viewer")
+    password: str = Field(description="a first password; the member should change it")
+
+
+class MemberRole(Strict):
+    role: str
+    reason: str = Field(min_length=1)
+
+
+class MemberRevoke(Strict):
+    reason: str = Field(min_length=1)
+
+
+class PasswordChange(Strict):
+    current_password: str
+    new_password: str
+
+
 class JobCreate(Strict):
     kind: str
     params: dict[str, Any] = Field(default_factory=dict)

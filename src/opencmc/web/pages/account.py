@@ -6,7 +6,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from opencmc.jobs.runner import get_job, list_jobs
-from opencmc.platform import accounts
+from opencmc.platform import accounts, members
+from opencmc.platform.errors import DomainError
 from opencmc.platform.uow import UnitOfWork
 from opencmc.web.auth import CurrentPageUow
 from opencmc.web.state import app_state
@@ -41,9 +42,69 @@ def revoke_token(request: Request, token_id: int, uow: UnitOfWork = CurrentPageU
     return RedirectResponse("/account", status_code=303)
 
 
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    current_password: str = Form(...),
+    new_password: str = Form(...),
+    uow: UnitOfWork = CurrentPageUow,
+) -> Response:
+    try:
+        accounts.change_password(uow, current_password, new_password)
+    except DomainError as error:
+        flash(request, f"Password not changed: {error.message}")
+        return RedirectResponse("/account", status_code=303)
+    uow.commit()
+    flash(request, "Password changed.")
+    return RedirectResponse("/account", status_code=303)
+
+
 @router.get("/members")
-def members(request: Request, uow: UnitOfWork = CurrentPageUow) -> Response:
+def member_list(request: Request, uow: UnitOfWork = CurrentPageUow) -> Response:
     return render(request, "members.html", {"members": accounts.list_members(uow.session)})
+
+
+@router.post("/members/add")
+def member_add(
+    request: Request,
+    email: str = Form(...),
+    full_name: str = Form(...),
+    role: str = Form(...),
+    password: str = Form(...),
+    uow: UnitOfWork = CurrentPageUow,
+) -> Response:
+    try:
+        members.add_member(uow, email=email, full_name=full_name, role=role, password=password)
+    except DomainError as error:
+        flash(request, f"Not added: {error.message}")
+        return RedirectResponse("/members", status_code=303)
+    uow.commit()
+    flash(request, f"{email} added as {role}.")
+    return RedirectResponse("/members", status_code=303)
+
+
+@router.post("/members/{user_id}/role")
+def member_role(
+    request: Request,
+    user_id: int,
+    role: str = Form(...),
+    reason: str = Form(""),
+    uow: UnitOfWork = CurrentPageUow,
+) -> Response:
+    members.change_role(uow, user_id, role, reason)
+    uow.commit()
+    flash(request, f"Role changed to {role}.")
+    return RedirectResponse("/members", status_code=303)
+
+
+@router.post("/members/{user_id}/revoke")
+def member_revoke(
+    request: Request, user_id: int, reason: str = Form(""), uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    members.revoke_member(uow, user_id, reason)
+    uow.commit()
+    flash(request, "Access revoked.")
+    return RedirectResponse("/members", status_code=303)
 
 
 @router.get("/jobs")
