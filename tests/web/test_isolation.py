@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from opencmc.platform.models import Share, utcnow
+from opencmc.platform import programs, shares
 from opencmc.platform.uow import UnitOfWork
 from tests.conftest import PASSWORD, PROGRAM, actor_of
 from tests.web.routes import PUBLIC, all_routes
@@ -196,15 +196,13 @@ def test_a_live_share_opens_one_record_read_only(app, api, factory, alpha) -> No
     owner = actor_of(factory, "a.admin")
     grantee = actor_of(factory, "p.sci")
     with UnitOfWork(factory, owner) as uow:
-        share = Share(
-            organisation_id=owner.organisation_id,
+        program = programs.get_program(uow.session, alpha["program_id"])
+        share = shares.grant_share(
+            uow,
+            program,
             grantee_organisation_id=grantee.organisation_id,
-            record_type="program",
-            record_id=alpha["program_id"],
             purpose="stability study order",
-            created_by_id=owner.user_id,
         )
-        uow.session.add(share)
         uow.commit()
     seen = provider.get(url)
     assert seen.status_code == 200
@@ -216,7 +214,7 @@ def test_a_live_share_opens_one_record_read_only(app, api, factory, alpha) -> No
     assert edit.status_code == 403
     assert api("b.sci").get(url).status_code == 404  # only the grantee
     with UnitOfWork(factory, owner) as uow:
-        uow.session.get(Share, share.id).revoked_at = utcnow()  # type: ignore[union-attr]
+        shares.revoke_share(uow, share.id, "order closed")
         uow.commit()
     assert provider.get(url).status_code == 404
 
@@ -232,3 +230,32 @@ def test_listing_totals_count_only_visible_records(api, alpha) -> None:  # type:
     for outsider in ("b.sci", "p.sci", "o.admin"):
         listing = api(outsider).get("/api/v1/programs").json()
         assert listing == {"items": [], "total": 0, "limit": 50, "offset": 0}
+
+
+def test_share_rules(api, factory, alpha) -> None:  # type: ignore[no-untyped-def]
+    from opencmc.platform.errors import Conflict, InvalidInput, PermissionDenied
+
+    owner, outsider = actor_of(factory, "a.sci"), actor_of(factory, "b.sci")
+    provider = actor_of(factory, "p.sci")
+    with UnitOfWork(factory, owner) as uow:
+        program = programs.get_program(uow.session, alpha["program_id"])
+        with pytest.raises(InvalidInput, match="purpose"):
+            shares.grant_share(uow, program, grantee_organisation_id=provider.organisation_id,
+                               purpose=" ")  # fmt: skip
+        share = shares.grant_share(uow, program, grantee_organisation_id=provider.organisation_id,
+                                   purpose="order 17")  # fmt: skip
+        with pytest.raises(Conflict, match="already"):
+            shares.grant_share(uow, program, grantee_organisation_id=provider.organisation_id,
+                               purpose="again")  # fmt: skip
+        uow.commit()
+    with UnitOfWork(factory, outsider) as uow, pytest.raises(Exception) as refused:
+        shares.revoke_share(uow, share.id, "not mine")
+    assert refused.type.__name__ == "NotFound"
+    with UnitOfWork(factory, provider) as uow:
+        shared = programs.get_program(uow.session, alpha["program_id"])
+        with pytest.raises(PermissionDenied):
+            shares.grant_share(uow, shared, grantee_organisation_id=outsider.organisation_id,
+                               purpose="resharing")  # fmt: skip
+    trail = api("a.sci").get(f"/api/v1/programs/{alpha['program_id']}/audit").json()
+    assert trail[-1]["action"] == "share"
+    assert trail[-1]["reason"] == "order 17"
