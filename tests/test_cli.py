@@ -96,3 +96,27 @@ def test_demo_seed_is_idempotent(tmp_path: Path) -> None:
         assert verify_chain(uow.session).ok
     roles = {c.role for c in demo.credentials()}
     assert roles == {"admin", "scientist", "qa", "viewer"}
+
+
+def test_programs_from_the_command_line(env: Path) -> None:
+    _run("db", "upgrade")
+    _run("org", "create", "Hanbit", "--kind", "sponsor")
+    _run("user", "create", "mina@hanbit.example", "--org", "Hanbit", "--name", "Mina",
+         "--password-stdin", stdin="a long enough passphrase\n")  # fmt: skip
+    who = ("--as", "mina@hanbit.example")
+    created = _run("program", "create", *who, "--name", "HB-1", "--modality", "mrna", "--json")
+    assert created.exit_code == 0, created.output
+    program_id = str(json.loads(created.output)["id"])
+    edited = _run("program", "edit", program_id, *who, "--version", "1", "--reason", "scope",
+                  "--set", "description=LNP", "--json")  # fmt: skip
+    assert json.loads(edited.output)["version"] == 2
+    stale = _run("program", "edit", program_id, *who, "--version", "1", "--reason", "late",
+                 "--set", "name=x")  # fmt: skip
+    assert stale.exit_code == 2
+    assert "changed since you read it" in stale.output
+    listed = json.loads(_run("program", "list", *who, "--json").output)
+    assert [p["name"] for p in listed] == ["HB-1"]
+    unknown = _run("program", "list", "--as", "nobody@example.org")
+    assert unknown.exit_code == 2
+    assert "no user nobody@example.org" in unknown.output
+    assert json.loads(_run("audit", "verify", "--json").output)["ok"] is True
