@@ -61,7 +61,7 @@ def lenth(effects: Mapping[str, float] | Sequence[float], alpha: float = 0.05) -
 
     >>> r = lenth({"A": 23.0, "B": -5.0, "C": 1.5, "AB": 1.5, "AC": 10.0, "BC": 0.0, "ABC": 0.5})
     >>> r.pse, round(r.margin_of_error, 3)
-    (2.25, 8.466)
+    (2.25, 8.469)
     """
     check_level(alpha, "alpha")
     if isinstance(effects, Mapping):
@@ -500,16 +500,31 @@ class _Fit:
     leverage: np.ndarray
 
 
+def _contrasts(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """Exactly rounded coefficients x_j'y / x_j'x_j when the columns are orthogonal."""
+    xtx = x.T @ x
+    off = xtx - np.diag(np.diag(xtx))
+    if np.max(np.abs(off), initial=0.0) > 1e-12 * np.max(np.abs(xtx)):
+        return None
+    return np.array(
+        [
+            math.fsum((x[:, j] * y).tolist()) / math.fsum((x[:, j] ** 2).tolist())
+            for j in range(x.shape[1])
+        ]
+    )
+
+
 def _fit(x: np.ndarray, y: np.ndarray, intercept: bool) -> _Fit:
+    """The core's least squares; orthogonal designs take their exact contrasts."""
     n, p = x.shape
     q, r = np.linalg.qr(x)
     leverage = np.sum(q * q, axis=1)
+    exact = _contrasts(x, y)
     if n > p:
         res = ols(x[:, 1:] if intercept else x, y, intercept=intercept)
-        return _Fit(
-            res.coefficients, res.covariance, res.residuals, res.ss_residual, n - p, leverage
-        )
-    beta = np.linalg.solve(r, q.T @ y)
+        beta = res.coefficients if exact is None else exact
+        return _Fit(beta, res.covariance, res.residuals, res.ss_residual, n - p, leverage)
+    beta = np.linalg.solve(r, q.T @ y) if exact is None else exact
     return _Fit(beta, None, y - x @ beta, 0.0, 0, leverage)
 
 

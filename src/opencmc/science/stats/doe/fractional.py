@@ -103,6 +103,7 @@ def parse_generators(
     generators: Sequence[str] | Mapping[str, str], names: Sequence[str]
 ) -> list[Generator]:
     """Parse ``["E=ABC", "F=-BCD"]`` or ``{"F": "A:B:C"}`` into generators on positions."""
+    names = list(names)
     items = (
         list(generators.items())
         if isinstance(generators, Mapping)
@@ -219,6 +220,7 @@ def alias_chains(
     >>> alias_chains(w, "ABC")
     {'A': ['B:C'], 'B': ['A:C'], 'C': ['A:B']}
     """
+    names = list(names)
     k = len(names)
     seen: set[frozenset[int]] = set()
     chains: dict[str, list[str]] = {}
