@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from opencmc import __version__
-from opencmc.cli import admin, programs, stability
+from opencmc.cli import admin, doe, programs, stability
 from opencmc.cli.common import console, database, settings
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.add_typer(admin.audit_app, name="audit")
 app.command("config")(admin.config_show)
 app.add_typer(stability.app, name="stability")
 app.add_typer(programs.app, name="program")
+app.add_typer(doe.app, name="doe")
 
 
 @app.command()
