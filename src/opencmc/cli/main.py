@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from opencmc import __version__
-from opencmc.cli import admin, doe, programs, stability
+from opencmc.cli import admin, doe, programs, roadmap, stability
 from opencmc.cli.common import console, database, settings
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.command("config")(admin.config_show)
 app.add_typer(stability.app, name="stability")
 app.add_typer(programs.app, name="program")
 app.add_typer(doe.app, name="doe")
+app.add_typer(roadmap.app, name="roadmap")
 
 
 @app.command()
