@@ -120,3 +120,23 @@ def test_programs_from_the_command_line(env: Path) -> None:
     assert unknown.exit_code == 2
     assert "no user nobody@example.org" in unknown.output
     assert json.loads(_run("audit", "verify", "--json").output)["ok"] is True
+
+
+def test_program_roadmap_from_the_command_line(env: Path) -> None:
+    _run("db", "upgrade")
+    _run("org", "create", "Hanbit", "--kind", "sponsor")
+    _run("user", "create", "mina@hanbit.example", "--org", "Hanbit", "--name", "Mina",
+         "--password-stdin", stdin="a long enough passphrase\n")  # fmt: skip
+    created = _run("program", "create", "--as", "mina@hanbit.example", "--name", "HB-1",
+                   "--modality", "monoclonal_antibody", "--json")  # fmt: skip
+    program_id = str(json.loads(created.output)["id"])
+    shown = _run("roadmap", program_id, "--json")
+    assert shown.exit_code == 0, shown.output
+    found = json.loads(shown.output)
+    assert found["readiness"]["fraction_done"] == 0
+    assert any(i["id"] == "viral_clearance_study" for i in found["roadmap"]["items"])
+    table = _run("roadmap", program_id)
+    assert "gaps block the milestone" in table.output
+    missing = _run("roadmap", "999")
+    assert missing.exit_code == 2
+    assert "no program 999" in missing.output

@@ -43,11 +43,25 @@ def _free_port() -> int:
 
 @pytest.fixture
 def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    yield from _serve(tmp_path, sqlite_template, demo=False)
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """The live server with the demo data of ``opencmc serve --demo`` seeded."""
+    yield from _serve(tmp_path, sqlite_template, demo=True)
+
+
+def _serve(tmp_path: Path, sqlite_template: Path, demo: bool) -> Iterator[str]:
+    from opencmc.platform import demo as demo_data
+    from opencmc.platform.db import make_session_factory
     from opencmc.web.app import create_app
 
     database = tmp_path / "opencmc.db"
     shutil.copy(sqlite_template, database)
     engine = create_db_engine(f"sqlite:///{database}")
+    if demo:
+        demo_data.seed(make_session_factory(engine))
     settings = Settings(
         data_dir=tmp_path / "data",
         database_url=f"sqlite:///{database}",

@@ -40,6 +40,10 @@ NEW_MEMBER = {"email": "new@example.org", "full_name": "New", "role": "viewer",
               "password": "a long passphrase"}  # fmt: skip
 PASSWORDS = {"current_password": PASSWORD, "new_password": "another long passphrase"}
 
+STATUS = {"status": "done", "note": "n"}
+# GET routes that need a query string
+QUERIES = {("GET", "/api/v1/roadmap"): "?modality=mab&current_stage=candidate&target=phase1"}
+
 # how to call each changing route (JSON for the API, form fields for pages)
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/programs"): {"json": PROGRAM},
@@ -73,6 +77,15 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/members/{user_id}/role"): {"data": {"role": "viewer", "reason": "r"}},
     ("POST", "/members/{user_id}/revoke"): {"data": {"reason": "r"}},
     ("POST", "/account/password"): {"data": PASSWORDS},
+    ("PUT", "/api/v1/programs/{program_id}/activities/{activity_id}"): {"json": STATUS},
+    ("POST", "/programs/{program_id}/activities/{activity_id}"): {"data": STATUS},
+    ("POST", "/api/v1/calculators/impurity-thresholds"): {"json": {"max_daily_dose_g": 0.5}},
+    ("POST", "/api/v1/calculators/mutagenic-impurity-limit"): {
+        "json": {"duration": "lifetime", "max_daily_dose_mg": 100}
+    },
+    ("POST", "/api/v1/calculators/stability-coverage"): {
+        "json": {"available_months": 6, "planned_supply_months": 12}
+    },
     ("POST", "/api/v1/stability/shelf-life"): {"json": STABILITY},
     ("POST", "/api/v1/stability/shelf-life/report.pdf"): {"json": STABILITY},
     ("POST", "/api/v1/stability/out-of-trend"): {"json": OOT},
@@ -104,6 +117,7 @@ def alpha(api, factory) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "token_id": token["id"],
         "job_id": job["id"],
         "user_id": actor_of(factory, "a.view").user_id,
+        "activity_id": "qtpp_and_cqa_assessment",
     }
 
 
@@ -124,6 +138,7 @@ def _call(client: TestClient, method: str, path: str, template: str, **extra: An
     if "csrf" in extra and method != "GET":
         spec["data"] = {**spec.get("data", {}), "csrf_token": extra["csrf"]}
     headers = extra.get("headers", {})
+    path += QUERIES.get((method, template), "")
     return client.request(method, path, headers=headers, follow_redirects=False, **spec)
 
 

@@ -22,7 +22,7 @@ app.command("config")(admin.config_show)
 app.add_typer(stability.app, name="stability")
 app.add_typer(programs.app, name="program")
 app.add_typer(doe.app, name="doe")
-app.add_typer(roadmap.app, name="roadmap")
+app.command("roadmap")(roadmap.roadmap_command)
 
 
 @app.command()

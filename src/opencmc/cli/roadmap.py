@@ -27,6 +27,9 @@ def _fail(message: str) -> NoReturn:
 
 @app.callback(invoke_without_command=True)
 def roadmap_command(
+    program_id: int | None = typer.Argument(
+        None, help="A program on this server's database: its roadmap with readiness."
+    ),
     modality: str | None = typer.Option(
         None,
         "--modality",
@@ -43,7 +46,11 @@ def roadmap_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the roadmap as JSON."),
 ) -> None:
-    """Show the roadmap of a modality from a stage to a milestone (no database needed)."""
+    """Show the roadmap of a program, or of a modality from a stage to a milestone (the
+    second form needs no database)."""
+    if program_id is not None:
+        show_program_roadmap(program_id, as_json=as_json)
+        return
     if modality is None or to is None:
         _fail("give --modality and --to, e.g. opencmc roadmap --modality mab --to phase1")
     show_roadmap(modality, from_stage, to, as_json=as_json)
@@ -59,6 +66,32 @@ def show_roadmap(modality: str, current_stage: str, target: str, *, as_json: boo
         typer.echo(json.dumps(roadmap.to_dict(), indent=2))
     else:
         render_roadmap(roadmap, _out)
+
+
+def show_program_roadmap(program_id: int, *, as_json: bool) -> None:
+    """A program's roadmap with the readiness recorded for it (read in the system scope)."""
+    from opencmc.cli.common import database
+    from opencmc.platform.errors import DomainError
+    from opencmc.platform.readiness import program_readiness
+    from opencmc.platform.uow import UnitOfWork
+
+    _, factory = database()
+    with UnitOfWork(factory, None, system=True) as uow:
+        try:
+            found = program_readiness(uow.session, program_id)
+        except DomainError as error:
+            _fail(error.message)
+        if as_json:
+            typer.echo(json.dumps(found.to_dict(), indent=2, default=str))
+            return
+        render_roadmap(found.roadmap, _out)
+        ready = found.readiness
+        _out.print(
+            f"Readiness of {found.program.name}: {ready.fraction_done:.0%} done, "
+            f"{len(ready.blocking_gaps)} gaps block the milestone"
+        )
+        for gap in ready.blocking_gaps:
+            _out.print(f"  missing: {gap.title} ({', '.join(gap.guidelines) or 'no guideline'})")
 
 
 def _weeks(low: float, high: float) -> str:

@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from opencmc.platform.errors import NotFound
 from opencmc.platform.programs import get_candidate, get_program
+from opencmc.platform.readiness import get_activity_status
 
 Loader = Callable[[Session, int], Any]
 
 RECORD_KINDS: dict[str, Loader] = {
     "programs": get_program,
     "candidates": get_candidate,
+    "activity-statuses": get_activity_status,
 }
 
 

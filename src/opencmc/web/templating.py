@@ -45,6 +45,20 @@ templates.env.globals.update(
 )
 
 
+def trail_value(value: Any) -> str:
+    """A changed value as people read it: a dash for none, key=value for a mapping."""
+    if value is None:
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={trail_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(trail_value(v) for v in value)
+    return str(value)
+
+
+templates.env.filters["trail_value"] = trail_value
+
+
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:

@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from opencmc.web.api import accounts, jobs, members, programs, records, stability
+from opencmc.web.api import accounts, jobs, members, programs, records, roadmap, stability
 
 router = APIRouter(prefix="/api/v1")
-for module in (programs, stability, records, accounts, members, jobs):
+for module in (programs, roadmap, stability, records, accounts, members, jobs):
     router.include_router(module.router)
 
 __all__ = ["router"]
