@@ -36,11 +36,22 @@ STABILITY = {
 STABILITY_FORM = {**STABILITY, "data": STABILITY["csv"], "lower": "95"}
 OOT = {"times": [0, 3, 6], "values": [100, 99.5, 99.1], "new_time": 9, "new_value": 98.4}
 
-NEW_MEMBER = {"email": "new@example.org", "full_name": "New", "role": "viewer",
-              "password": "a long passphrase"}  # fmt: skip
+NEW_MEMBER = {
+    "email": "new@example.org",
+    "full_name": "New",
+    "role": "viewer",
+    "password": "a long passphrase",
+}
 PASSWORDS = {"current_password": PASSWORD, "new_password": "another long passphrase"}
 
 STATUS = {"status": "done", "note": "n"}
+BRIDGING = {
+    "clinical_impurities": {"A": 0.1},
+    "tox_impurities": {"A": 0.2},
+    "clinical_dose": 1,
+    "tox_dose": 10,
+    "reporting_threshold": 0.05,
+}
 # GET routes that need a query string
 QUERIES = {("GET", "/api/v1/roadmap"): "?modality=mab&current_stage=candidate&target=phase1"}
 
@@ -83,6 +94,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/calculators/mutagenic-impurity-limit"): {
         "json": {"duration": "lifetime", "max_daily_dose_mg": 100}
     },
+    ("POST", "/api/v1/calculators/tox-bridging"): {"json": BRIDGING},
     ("POST", "/api/v1/calculators/stability-coverage"): {
         "json": {"available_months": 6, "planned_supply_months": 12}
     },
@@ -91,7 +103,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/stability/out-of-trend"): {"json": OOT},
     ("POST", "/tools/stability"): {"data": STABILITY_FORM},
     ("POST", "/tools/stability/report.pdf"): {"data": STABILITY_FORM},
-}  # fmt: skip
+}
 
 
 @pytest.fixture

@@ -100,3 +100,22 @@ def test_roadmap_page(browser_session, antibody: int) -> None:  # type: ignore[n
     assert page.status_code == 200
     assert 'class="gantt"' in page.text
     assert "Not needed yet for this milestone" in page.text
+
+
+def test_service_requests_other_milestones_and_bridging(api, antibody: int) -> None:  # type: ignore[no-untyped-def]
+    mina = api("a.sci")
+    needs = mina.get(f"/api/v1/programs/{antibody}/service-requests").json()
+    assert any(n["activity_id"] == "viral_clearance_study" for n in needs)
+    assert all(n["category"] for n in needs)
+    later = mina.get(f"/api/v1/programs/{antibody}/roadmap?target=phase_3").json()
+    assert later["roadmap"]["target"] == "phase_3"
+    assert len(later["roadmap"]["items"]) >= len(
+        mina.get(f"/api/v1/programs/{antibody}/roadmap").json()["roadmap"]["items"]
+    )
+    bridging = mina.post("/api/v1/calculators/tox-bridging", json={
+        "clinical_impurities": {"RRT 0.8": 0.12, "RRT 1.2": 0.30},
+        "tox_impurities": {"RRT 0.8": 0.20},
+        "clinical_dose": 1.0, "tox_dose": 10.0, "reporting_threshold": 0.05,
+    })  # fmt: skip
+    assert bridging.status_code == 200, bridging.text
+    assert bridging.json()["all_covered"] is False  # RRT 1.2 was not in the tox batch

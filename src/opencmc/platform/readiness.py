@@ -47,9 +47,12 @@ class ProgramReadiness:
         }
 
 
-def program_roadmap(program: Program) -> Roadmap:
+def program_roadmap(program: Program, target: str | None = None) -> Roadmap:
+    """The plan to the program's target milestone, or to another milestone if named."""
     try:
-        return build_roadmap(program.modality, program.current_stage, program.target_milestone)
+        return build_roadmap(
+            program.modality, program.current_stage, target or program.target_milestone
+        )
     except ValueError as error:  # e.g. a target that is not a milestone
         raise InvalidInput(f"target_milestone: {error}", field="target_milestone") from None
 
@@ -59,14 +62,17 @@ def status_records(session: Session, program: Program) -> dict[str, ActivityStat
     return {row.activity_id: row for row in rows}
 
 
-def program_readiness(session: Session, program_id: int) -> ProgramReadiness:
+def program_readiness(
+    session: Session, program_id: int, target: str | None = None
+) -> ProgramReadiness:
+    """Roadmap and readiness of a program for its target milestone (or ``target``)."""
     program = get_program(session, program_id)
-    if program.current_stage == program.target_milestone:
+    if target is None and program.current_stage == program.target_milestone:
         raise InvalidInput(
             "target_milestone: the program is at its target; set the next milestone to plan",
             field="target_milestone",
         )
-    roadmap = program_roadmap(program)
+    roadmap = program_roadmap(program, target)
     records = status_records(session, program)
     readiness = assess_readiness(roadmap, {k: r.status for k, r in records.items()})
     return ProgramReadiness(program, roadmap, readiness, records)

@@ -49,8 +49,20 @@ def roadmap_for(
 
 
 @router.get("/programs/{program_id}/roadmap")
-def program_roadmap(program_id: int, uow: UnitOfWork = CurrentApiUow) -> dict[str, Any]:
-    return readiness.program_readiness(uow.session, program_id).to_dict()
+def program_roadmap(
+    program_id: int, target: str | None = None, uow: UnitOfWork = CurrentApiUow
+) -> dict[str, Any]:
+    """The program's plan and readiness for its target milestone, or for ``target``."""
+    return readiness.program_readiness(uow.session, program_id, target).to_dict()
+
+
+@router.get("/programs/{program_id}/service-requests")
+def service_requests(
+    program_id: int, include_in_progress: bool = False, uow: UnitOfWork = CurrentApiUow
+) -> list[dict[str, Any]]:
+    """The gaps as services to request from providers (what the marketplace orders)."""
+    found = readiness.program_readiness(uow.session, program_id)
+    return [r.to_dict() for r in found.readiness.service_requests(include_in_progress)]
 
 
 def _export(uow: UnitOfWork, program_id: int, kind: str) -> Response:
@@ -105,6 +117,16 @@ class MutagenicLimit(BaseModel):
     max_daily_dose_mg: float
 
 
+class Bridging(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    clinical_impurities: dict[str, float] = Field(description="impurity -> level in %")
+    tox_impurities: dict[str, float]
+    clinical_dose: float
+    tox_dose: float
+    reporting_threshold: float
+    qualification_threshold: float | None = None
+
+
 class Coverage(BaseModel):
     model_config = ConfigDict(extra="forbid")
     available_months: float
@@ -135,3 +157,10 @@ def stability_coverage(body: Coverage, uow: UnitOfWork = CurrentApiUow) -> dict[
     """Does the stability data cover the planned clinical supply, with Q1E extrapolation?"""
     with _input_errors():
         return calculators.stability_coverage(**body.model_dump()).to_dict()
+
+
+@router.post("/calculators/tox-bridging")
+def tox_bridging(body: Bridging, uow: UnitOfWork = CurrentApiUow) -> dict[str, Any]:
+    """Is each impurity of the clinical batch covered by the toxicology batch, dose-adjusted?"""
+    with _input_errors():
+        return calculators.tox_bridging(**body.model_dump()).to_dict()
