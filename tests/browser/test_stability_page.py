@@ -25,7 +25,8 @@ def test_upload_pick_columns_and_read_the_shelf_life(
     frame[frame["Batch"].isin(["b2", "b5", "b7"])].to_csv(study, index=False)
 
     sign_in(page, live_server, "a.sci")
-    page.get_by_role("link", name="Stability").click()
+    page.get_by_role("link", name="Tools").click()
+    page.get_by_role("link", name="Shelf life (ICH Q1E)").click()
     page.get_by_label("Upload a CSV or XLSX file").set_input_files(str(study))
     page.get_by_label("Time column").fill("Month")
     page.get_by_label("Result column").fill("Potency")

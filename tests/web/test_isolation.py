@@ -95,6 +95,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "json": {"duration": "lifetime", "max_daily_dose_mg": 100}
     },
     ("POST", "/api/v1/calculators/tox-bridging"): {"json": BRIDGING},
+    ("POST", "/tools/calculators"): {
+        "data": {"calculator": "impurity-thresholds", "max_daily_dose_g": "0.5"}
+    },
     ("POST", "/api/v1/calculators/stability-coverage"): {
         "json": {"available_months": 6, "planned_supply_months": 12}
     },

@@ -119,3 +119,24 @@ def test_service_requests_other_milestones_and_bridging(api, antibody: int) -> N
     })  # fmt: skip
     assert bridging.status_code == 200, bridging.text
     assert bridging.json()["all_covered"] is False  # RRT 1.2 was not in the tox batch
+
+
+def test_calculator_pages(browser_session) -> None:  # type: ignore[no-untyped-def]
+    client, csrf = browser_session("a.sci")
+    assert "Regulatory calculators" in client.get("/tools").text
+    page = client.post("/tools/calculators",
+                       data={"csrf_token": csrf, "calculator": "mutagenic-impurity-limit",
+                             "duration": "lifetime",
+                             "max_daily_dose_mg": "100"})  # fmt: skip
+    assert page.status_code == 200
+    assert "<dt>limit limit ppm</dt><dd>15.0</dd>" in page.text
+    bad = client.post("/tools/calculators",
+                      data={"csrf_token": csrf, "calculator": "impurity-thresholds",
+                            "max_daily_dose_g": "lots"})  # fmt: skip
+    assert bad.status_code == 422
+    assert "max_daily_dose_g: &#39;lots&#39; is not a number" in bad.text
+    covered = client.post("/tools/calculators",
+                          data={"csrf_token": csrf, "calculator": "stability-coverage",
+                                "available_months": "6",
+                                "planned_supply_months": "12", "storage": "freezer"})  # fmt: skip
+    assert covered.status_code == 200, covered.text[-400:]

@@ -3,10 +3,19 @@
 from fastapi import APIRouter, Depends
 
 from opencmc.web.auth import check_csrf
-from opencmc.web.pages import account, home, programs, records, roadmap, session, tools
+from opencmc.web.pages import (
+    account,
+    calculators,
+    home,
+    programs,
+    records,
+    roadmap,
+    session,
+    tools,
+)
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
-for module in (session, home, programs, roadmap, tools, records, account):
+for module in (session, home, programs, roadmap, calculators, tools, records, account):
     router.include_router(module.router)
 
 __all__ = ["router"]
