@@ -45,6 +45,13 @@ NEW_MEMBER = {
 PASSWORDS = {"current_password": PASSWORD, "new_password": "another long passphrase"}
 
 STATUS = {"status": "done", "note": "n"}
+DOE_RUNS = "A,B,y\n-1,-1,10\n1,-1,14\n-1,1,11\n1,1,17\n0,0,13\n0,0,12.6\n"
+DOE_FACTORS = [{"name": "A", "low": -1, "high": 1}, {"name": "B", "low": -1, "high": 1}]
+DOE_DESIGN = {"design": "full", "factors": DOE_FACTORS, "seed": 1}
+VESSEL = {"tank_diameter": "0.2 m", "impeller_diameter": "6.7 cm", "liquid_volume": "5 L"}
+PLANT = {"tank_diameter": "1.2 m", "impeller_diameter": "0.4 m", "liquid_volume": "1100 L"}
+DOE_FORM = {"design": "full", "factor_name": "A", "factor_low": "-1", "factor_high": "1",
+            "factor_kind": "continuous"}  # fmt: skip
 BRIDGING = {
     "clinical_impurities": {"A": 0.1},
     "tox_impurities": {"A": 0.2},
@@ -95,6 +102,37 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "json": {"duration": "lifetime", "max_daily_dose_mg": 100}
     },
     ("POST", "/api/v1/calculators/tox-bridging"): {"json": BRIDGING},
+    ("POST", "/api/v1/doe/designs"): {"json": DOE_DESIGN},
+    ("POST", "/api/v1/doe/designs/evaluate"): {
+        "json": {"factors": DOE_FACTORS, "candidates": [{"design": "full"}]}
+    },
+    ("POST", "/api/v1/doe/designs/runsheet.csv"): {"json": DOE_DESIGN},
+    ("POST", "/api/v1/doe/designs/runsheet.xlsx"): {"json": DOE_DESIGN},
+    ("POST", "/api/v1/doe/analyze"): {"json": {"csv": DOE_RUNS, "response": "y"}},
+    ("POST", "/api/v1/doe/optimize"): {
+        "json": {
+            "csv": DOE_RUNS,
+            "goals": [{"response": "y", "goal": "maximize", "lower": 10, "target": 17}],
+        }
+    },
+    ("POST", "/api/v1/doe/design-space"): {
+        "json": {
+            "csv": DOE_RUNS,
+            "specifications": [{"response": "y", "lower": 12}],
+            "x": "A",
+            "y": "B",
+            "grid": 5,
+            "draws": 200,
+        }
+    },
+    ("POST", "/api/v1/scale-up/agitation"): {"json": {"vessel": VESSEL, "speed": "300 rpm"}},
+    ("POST", "/api/v1/scale-up/plan"): {
+        "json": {"small": VESSEL, "large": PLANT, "speed": "300 rpm"}
+    },
+    ("POST", "/tools/doe"): {"data": DOE_FORM},
+    ("POST", "/tools/doe/runsheet.csv"): {"data": DOE_FORM},
+    ("POST", "/tools/doe/runsheet.xlsx"): {"data": DOE_FORM},
+    ("POST", "/tools/doe/analyze"): {"data": {"data": DOE_RUNS, "response": "y"}},
     ("POST", "/tools/calculators"): {
         "data": {"calculator": "impurity-thresholds", "max_daily_dose_g": "0.5"}
     },

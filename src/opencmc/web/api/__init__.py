@@ -2,10 +2,20 @@
 
 from fastapi import APIRouter
 
-from opencmc.web.api import accounts, jobs, members, programs, records, roadmap, stability
+from opencmc.web.api import (
+    accounts,
+    doe,
+    jobs,
+    members,
+    programs,
+    records,
+    roadmap,
+    scaleup,
+    stability,
+)
 
 router = APIRouter(prefix="/api/v1")
-for module in (programs, roadmap, stability, records, accounts, members, jobs):
+for module in (programs, roadmap, stability, doe, scaleup, records, accounts, members, jobs):
     router.include_router(module.router)
 
 __all__ = ["router"]

@@ -6,6 +6,7 @@ from opencmc.web.auth import check_csrf
 from opencmc.web.pages import (
     account,
     calculators,
+    doe,
     home,
     programs,
     records,
@@ -15,7 +16,7 @@ from opencmc.web.pages import (
 )
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
-for module in (session, home, programs, roadmap, calculators, tools, records, account):
+for module in (session, home, programs, roadmap, calculators, tools, doe, records, account):
     router.include_router(module.router)
 
 __all__ = ["router"]

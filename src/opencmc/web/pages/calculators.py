@@ -60,6 +60,9 @@ class Tool:
 TOOLS: list[Tool] = [
     Tool("/tools/stability", gettext_noop("Shelf life (ICH Q1E)"),
          gettext_noop("Poolability, shelf life and a PDF report from long-term stability data.")),
+    Tool("/tools/doe", gettext_noop("Design of experiments"),
+         gettext_noop("Plan screening, response-surface and optimal designs; analyse the "
+                      "results, optimise several responses and map the design space.")),
     Tool("/tools/calculators", gettext_noop("Regulatory calculators"),
          gettext_noop("ICH Q3A/Q3B thresholds, M7 limits, stability coverage of clinical "
                       "supply.")),

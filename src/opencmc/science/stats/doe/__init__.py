@@ -1,19 +1,17 @@
 """Design of experiments: factors, designs, evaluation, analysis, desirability, design space."""
 
-from .analyze import Analysis, LenthResult, analyze, lenth
+from .analysis import Analysis, LenthResult
+from .analyze import analyze, analyze_responses, factor_columns, lenth
+from .catalogue import DESIGN_KINDS, Candidate, compare_designs, make_design
 from .design_space import DesignSpace, Specification, design_space
 from .designs import (
-    Design,
     box_behnken,
     ccd_alpha,
     central_composite,
     definitive_screening,
-    extreme_vertices_design,
     fractional_factorial,
     full_factorial,
     plackett_burman,
-    simplex_centroid,
-    simplex_lattice,
 )
 from .desirability import Goal, Optimum, optimize, overall_desirability
 from .evaluate import DesignEvaluation, alias_matrix, evaluate, power
@@ -29,11 +27,15 @@ from .factors import (
     model_terms,
     parse_constraint,
 )
+from .mixture import extreme_vertices_design, simplex_centroid, simplex_lattice
 from .optimal import d_efficiency, optimal_design
+from .runsheet import Design
 
 __all__ = [
+    "DESIGN_KINDS",
     "AliasedTermsError",
     "Analysis",
+    "Candidate",
     "Design",
     "DesignError",
     "DesignEvaluation",
@@ -50,17 +52,21 @@ __all__ = [
     "Term",
     "alias_matrix",
     "analyze",
+    "analyze_responses",
     "box_behnken",
     "ccd_alpha",
     "central_composite",
+    "compare_designs",
     "d_efficiency",
     "definitive_screening",
     "design_space",
     "evaluate",
     "extreme_vertices_design",
+    "factor_columns",
     "fractional_factorial",
     "full_factorial",
     "lenth",
+    "make_design",
     "model_terms",
     "optimal_design",
     "optimize",

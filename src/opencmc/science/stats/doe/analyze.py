@@ -5,52 +5,36 @@ on the model matrix in coded units. For a two-level design coded -1/+1, each eff
 the difference between the mean response at the high and at the low level, which is
 twice the coefficient. A saturated model (as many terms as runs) leaves no error
 degrees of freedom: its effects are judged by Lenth's pseudo standard error.
+
+The result object lives in :mod:`.analysis`, reading the run sheet in :mod:`.run_data`
+and the fitting in :mod:`.fitting`; this module puts them together.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from .._validation import MissingColumnError, NonNumericError, StatsInputError, check_level
-from ..regression import ols
-from .designs import Design, _jsonable
-from .factors import AliasedTermsError, Factor, Model, Term, make_factors, model_terms
+from .._validation import StatsInputError, check_level
+from .analysis import Analysis, LenthResult
+from .factors import Factor, Model
+from .fitting import _default_terms, _estimable, _fit, _p_f, _pure_error, _sse_without
+from .run_data import BOOKKEEPING, _factors_and_coding, _response, _row_labels
 
-# Run-sheet columns that are bookkeeping, not factors.
-BOOKKEEPING = {
-    "run",
-    "std_order",
-    "std order",
-    "stdorder",
-    "runorder",
-    "run_order",
-    "block",
-    "pattern",
-    "run order",
-}
-
-
-@dataclass(frozen=True)
-class LenthResult:
-    """Lenth's (1989) pseudo standard error with the margin and simultaneous margin of error."""
-
-    pse: float
-    df: float
-    margin_of_error: float
-    simultaneous_margin_of_error: float
-    alpha: float
-    active: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return _jsonable(dict(self.__dict__))
+__all__ = [
+    "BOOKKEEPING",
+    "Analysis",
+    "LenthResult",
+    "analyze",
+    "analyze_responses",
+    "factor_columns",
+    "lenth",
+]
 
 
 def lenth(effects: Mapping[str, float] | Sequence[float], alpha: float = 0.05) -> LenthResult:
@@ -82,475 +66,6 @@ def lenth(effects: Mapping[str, float] | Sequence[float], alpha: float = 0.05) -
     sme = float(sps.t.ppf(gamma, d)) * pse
     active = tuple(n for n, v in zip(names, c, strict=True) if v > me)
     return LenthResult(pse, d, me, sme, alpha, active)
-
-
-@dataclass(frozen=True, eq=False)
-class Analysis:
-    """The analysed experiment. ``effects`` and ``coefficients`` are keyed by term name.
-
-    ``coefficients`` include ``"intercept"`` and are in coded units; ``effects`` (two
-    times the coefficient) are given for terms that are products of distinct factors.
-    Without error degrees of freedom, ``p_values`` are empty and ``lenth`` judges effects.
-    """
-
-    response: str
-    factors: tuple[Factor, ...]
-    model: Model
-    coefficients: dict[str, float]
-    effects: dict[str, float]
-    standard_errors: dict[str, float]
-    t_values: dict[str, float]
-    p_values: dict[str, float]
-    anova: list[dict[str, Any]]
-    r_squared: float
-    adj_r_squared: float | None
-    pred_r_squared: float | None
-    residual_sd: float | None
-    df_resid: int
-    n_runs: int
-    grand_mean: float
-    lenth: LenthResult | None
-    curvature: dict[str, Any] | None
-    lack_of_fit: dict[str, Any] | None
-    aliases: dict[str, list[str]]
-    removed: tuple[str, ...]
-    coding: dict[str, dict[str, Any]]
-    notes: tuple[str, ...]
-    coded: np.ndarray = field(repr=False)
-    y: np.ndarray = field(repr=False)
-    fitted: np.ndarray = field(repr=False)
-    residuals: np.ndarray = field(repr=False)
-    leverage: np.ndarray = field(repr=False)
-    covariance: np.ndarray | None = field(repr=False)
-    coefficient_vector: np.ndarray = field(repr=False)
-
-    # --- derived ------------------------------------------------------------------
-    @property
-    def terms(self) -> tuple[str, ...]:
-        return tuple(t.name for t in self.model.terms)
-
-    @property
-    def studentized_residuals(self) -> np.ndarray:
-        """Internally studentized residuals e / (s sqrt(1 - h)); NaN where undefined."""
-        if not self.residual_sd:
-            return np.full(len(self.y), np.nan)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return self.residuals / (self.residual_sd * np.sqrt(1 - self.leverage))
-
-    @property
-    def cooks_distance(self) -> np.ndarray:
-        p = len(self.coefficient_vector)
-        r = self.studentized_residuals
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return r**2 * self.leverage / (p * (1 - self.leverage))
-
-    def residual_diagnostics(self) -> dict[str, Any]:
-        """Residuals, leverage, studentized residuals, Cook's distance, Shapiro-Wilk."""
-        out: dict[str, Any] = {
-            "residuals": self.residuals,
-            "fitted": self.fitted,
-            "leverage": self.leverage,
-            "studentized": self.studentized_residuals,
-            "cooks_distance": self.cooks_distance,
-        }
-        if self.df_resid > 0 and len(self.y) >= 3 and np.ptp(self.residuals) > 0:
-            w, p = sps.shapiro(self.residuals)
-            out["shapiro_wilk"] = {"W": float(w), "p_value": float(p)}
-        return out
-
-    def coded_points(self, points: Any) -> np.ndarray:
-        """Actual factor settings (DataFrame, dict or rows) to coded rows."""
-        if isinstance(points, Mapping):
-            points = pd.DataFrame({k: np.atleast_1d(v) for k, v in points.items()})
-        if isinstance(points, pd.DataFrame):
-            missing = [f.name for f in self.factors if f.name not in points.columns]
-            if missing:
-                raise MissingColumnError(f"points lack factor column(s) {', '.join(missing)}")
-            return np.column_stack(
-                [
-                    f.to_coded(points[f.name].tolist(), limit=self.coding[f.name]["limit"] * 10)
-                    for f in self.factors
-                ]
-            )
-        arr = np.atleast_2d(np.asarray(points, dtype=float))
-        return np.column_stack(
-            [f.to_coded(arr[:, j], limit=np.inf) for j, f in enumerate(self.factors)]
-        )
-
-    def predict_coded(self, coded: np.ndarray) -> np.ndarray:
-        """Predicted mean at coded points (vectorised; used by optimisation)."""
-        return self.model.matrix(coded) @ self.coefficient_vector
-
-    def predict(
-        self, points: Any, interval: str = "confidence", level: float = 0.95
-    ) -> pd.DataFrame:
-        """Predicted mean with a confidence or prediction interval at actual factor settings."""
-        check_level(level, "level")
-        x = self.coded_points(points)
-        f = self.model.matrix(x)
-        mean = f @ self.coefficient_vector
-        out = pd.DataFrame({"predicted": mean})
-        if self.covariance is not None and self.df_resid > 0:
-            var = np.einsum("ij,jk,ik->i", f, self.covariance, f)
-            if interval == "prediction":
-                var = var + self.residual_sd**2  # type: ignore[operator]
-            se = np.sqrt(var)
-            q = sps.t.ppf(0.5 + level / 2, self.df_resid)
-            out["se"] = se
-            out["lower"], out["upper"] = mean - q * se, mean + q * se
-        return out
-
-    def stationary_point(self) -> dict[str, Any]:
-        """Stationary point of a second-order model (coded and actual) and its nature."""
-        names = [f.name for f in self.factors]
-        k = len(names)
-        b = np.zeros(k)
-        bmat = np.zeros((k, k))
-        for t, sl in self.model.term_slices():
-            if sl.stop - sl.start != 1:
-                raise StatsInputError("the stationary point needs numeric factors only")
-            c = self.coefficient_vector[sl.start]
-            idx = [names.index(n) for n in t.factors]
-            if len(idx) == 1:
-                b[idx[0]] = c
-            elif len(idx) == 2 and idx[0] == idx[1]:
-                bmat[idx[0], idx[0]] = c
-            elif len(idx) == 2:
-                bmat[idx[0], idx[1]] = bmat[idx[1], idx[0]] = c / 2
-            else:
-                raise StatsInputError(f"term {t.name} is not second order")
-        if not np.any(bmat):
-            raise StatsInputError("the model has no second-order terms")
-        xs = -0.5 * np.linalg.solve(bmat, b)
-        eig = np.linalg.eigvalsh(bmat)
-        nature = "maximum" if np.all(eig < 0) else "minimum" if np.all(eig > 0) else "saddle point"
-        actual = {f.name: float(f.to_actual([xs[j]])[0]) for j, f in enumerate(self.factors)}
-        return {
-            "coded": dict(zip(names, xs.tolist(), strict=True)),
-            "actual": actual,
-            "predicted": float(self.predict_coded(xs[None, :])[0]),
-            "eigenvalues": eig.tolist(),
-            "nature": nature,
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        keys = [
-            "response",
-            "coefficients",
-            "effects",
-            "standard_errors",
-            "t_values",
-            "p_values",
-            "anova",
-            "r_squared",
-            "adj_r_squared",
-            "pred_r_squared",
-            "residual_sd",
-            "df_resid",
-            "n_runs",
-            "grand_mean",
-            "curvature",
-            "lack_of_fit",
-            "aliases",
-            "removed",
-            "coding",
-            "notes",
-        ]
-        out = {k: _jsonable(getattr(self, k)) for k in keys}
-        out["terms"] = list(self.terms)
-        out["factors"] = [f.name for f in self.factors]
-        out["lenth"] = None if self.lenth is None else self.lenth.to_dict()
-        return out
-
-    def summary(self) -> str:
-        lines = [f"Response {self.response}: {self.n_runs} runs, model {' + '.join(self.terms)}"]
-        lines.append(f"{'term':<24}{'effect':>12}{'coefficient':>14}{'p':>10}")
-        for name, c in self.coefficients.items():
-            eff = self.effects.get(name)
-            p = self.p_values.get(name)
-            lines.append(
-                f"{name:<24}{'' if eff is None else f'{eff:.4g}':>12}{c:>14.4g}"
-                f"{'' if p is None else f'{p:.3g}':>10}"
-            )
-        r2 = f"R² {self.r_squared:.4f}"
-        if self.adj_r_squared is not None:
-            r2 += f", adjusted {self.adj_r_squared:.4f}"
-        if self.pred_r_squared is not None:
-            r2 += f", predicted {self.pred_r_squared:.4f}"
-        lines.append(r2)
-        if self.lenth is not None:
-            lines.append(
-                f"Lenth PSE {self.lenth.pse:.4g}, ME {self.lenth.margin_of_error:.4g}, "
-                f"SME {self.lenth.simultaneous_margin_of_error:.4g}; active: "
-                + (", ".join(self.lenth.active) or "none")
-            )
-        lines += list(self.notes)
-        return "\n".join(lines)
-
-    # --- plots (matplotlib, drawn on demand) --------------------------------------
-    def half_normal_plot(self, path: str | Path | None = None) -> Any:
-        from .plots import half_normal_plot
-
-        return half_normal_plot(self, path)
-
-    def contour_plot(
-        self,
-        x: str,
-        y: str,
-        path: str | Path | None = None,
-        hold: Mapping[str, Any] | None = None,
-        surface: bool = False,
-    ) -> Any:
-        from .plots import response_surface_plot
-
-        return response_surface_plot(self, x, y, path, hold=hold, surface=surface)
-
-    def residual_plot(self, path: str | Path | None = None) -> Any:
-        from .plots import residual_plot
-
-        return residual_plot(self, path)
-
-
-# --- reading the run sheet ---------------------------------------------------------------
-
-
-def _row_labels(runs: pd.DataFrame) -> list[str]:
-    if "run" in runs.columns:
-        return [f"{i + 1} (run {r})" for i, r in enumerate(runs["run"].tolist())]
-    return [str(i + 1) for i in range(len(runs))]
-
-
-def _response(runs: pd.DataFrame, response: str, labels: list[str]) -> np.ndarray:
-    if response not in runs.columns:
-        raise MissingColumnError(
-            f"response column {response!r} not found; "
-            f"columns are {', '.join(map(str, runs.columns))}"
-        )
-    raw = runs[response]
-    y = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    missing = [labels[i] for i in np.flatnonzero(pd.isna(raw).to_numpy())]
-    if missing:
-        shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
-        raise NonNumericError(
-            f"response {response!r} is missing in {len(missing)} row(s): {shown}; "
-            "run those experiments or remove the rows"
-        )
-    bad = np.flatnonzero(~np.isfinite(y))
-    if bad.size:
-        i = int(bad[0])
-        raise NonNumericError(
-            f"response {response!r}, row {labels[i]}: {raw.iloc[i]!r} is not a number"
-        )
-    return y
-
-
-def _infer_factor(name: str, col: pd.Series, labels: list[str]) -> tuple[Factor, float]:
-    """A factor from a column: its two (or cube) levels become -1/+1."""
-    values = pd.to_numeric(col, errors="coerce")
-    if values.isna().any():
-        if col.isna().any():
-            i = int(np.flatnonzero(col.isna().to_numpy())[0])
-            raise NonNumericError(f"factor {name!r} is empty in row {labels[i]}")
-        levels = tuple(sorted(col.astype(str).unique()))
-        if len(levels) < 2:
-            raise StatsInputError(f"factor {name!r} takes only one level ({levels[0]!r})")
-        return Factor(name, kind="categorical", levels=levels), 1.0
-    v = np.unique(values.to_numpy(dtype=float))
-    if len(v) < 2:
-        raise StatsInputError(
-            f"factor {name!r} takes only one value ({v[0]:g}); it cannot be studied"
-        )
-    lo, hi = v[0], v[-1]
-    if len(v) >= 5 and math.isclose(v[1] + v[-2], lo + hi, rel_tol=1e-9, abs_tol=1e-9):
-        # A central composite design: code on the cube levels, the star lies beyond.
-        f = Factor(name, float(v[1]), float(v[-2]))
-        return f, float(np.max(np.abs(f.to_coded(v, limit=np.inf))))
-    return Factor(name, float(lo), float(hi)), 1.0
-
-
-def _factors_and_coding(
-    runs: pd.DataFrame, response: str, factors: Any, labels: list[str]
-) -> tuple[tuple[Factor, ...], np.ndarray, dict[str, dict[str, Any]]]:
-    limits: dict[str, float] = {}
-    if isinstance(factors, Design):
-        facs = factors.factors
-        extent = np.max(np.abs(factors.coded), axis=0) if factors.n_runs else np.ones(len(facs))
-        limits = {f.name: max(1.0, float(e)) for f, e in zip(facs, extent, strict=True)}
-    elif factors is None or all(isinstance(f, str) for f in factors):
-        if factors is None:
-            names = [
-                str(c)
-                for c in runs.columns
-                if c != response
-                and str(c).strip().lower() not in BOOKKEEPING
-                and pd.api.types.is_numeric_dtype(runs[c])
-            ]
-            if not names:
-                raise StatsInputError("no numeric factor columns besides the response")
-        else:
-            names = list(factors)
-        missing = [n for n in names if n not in runs.columns]
-        if missing:
-            raise MissingColumnError(
-                f"factor column(s) {', '.join(map(repr, missing))} not found; "
-                f"columns are {', '.join(map(str, runs.columns))}"
-            )
-        if response in names:
-            raise StatsInputError(f"{response!r} is the response; it cannot also be a factor")
-        inferred = [_infer_factor(n, runs[n], labels) for n in names]
-        facs = tuple(f for f, _ in inferred)
-        limits = {f.name: lim for f, lim in inferred}
-    else:
-        facs = make_factors(factors)
-    missing = [f.name for f in facs if f.name not in runs.columns]
-    if missing:
-        raise MissingColumnError(
-            f"factor column(s) {', '.join(map(repr, missing))} not found; "
-            f"columns are {', '.join(map(str, runs.columns))}"
-        )
-    coded = np.column_stack(
-        [f.to_coded(runs[f.name].tolist(), labels, limit=limits.get(f.name, 1.0)) for f in facs]
-    )
-    coding = {
-        f.name: {
-            "low": f.low,
-            "high": f.high,
-            "kind": f.kind,
-            "levels": list(f.levels),
-            "limit": limits.get(f.name, 1.0),
-        }
-        for f in facs
-    }
-    return facs, coded, coding
-
-
-# --- model choice and estimability ---------------------------------------------------------
-
-
-def _rank(x: np.ndarray) -> int:
-    if x.size == 0:
-        return 0
-    s = np.linalg.svd(x, compute_uv=False)
-    return int(np.sum(s > s[0] * max(x.shape) * 1e-10)) if s.size and s[0] > 0 else 0
-
-
-def _explain_dependence(x: np.ndarray, cols: list[str], j: int) -> list[str]:
-    """Which earlier columns column ``j`` is a combination of."""
-    coef, *_ = np.linalg.lstsq(x[:, :j], x[:, j], rcond=None)
-    return [cols[i] for i in np.flatnonzero(np.abs(coef) > 1e-8)]
-
-
-def _default_terms(facs: Sequence[Factor], coded: np.ndarray) -> tuple[str, list[Term]]:
-    """Every interaction for two-level data; the full quadratic when there are more levels."""
-    if any(f.kind == "mixture" for f in facs):
-        return "scheffe-quadratic", list(model_terms(facs, "scheffe-quadratic"))
-    centre = np.all(np.isclose(coded, 0.0), axis=1)
-    numeric = [j for j, f in enumerate(facs) if f.kind != "categorical"]
-    rest = coded[~centre][:, numeric]
-    if rest.size and not np.all(np.isclose(np.abs(rest), 1.0)):
-        quad = list(model_terms(facs, "quadratic"))
-        if Model(tuple(facs), tuple(quad)).n_columns <= len(coded):
-            return "quadratic", quad
-        return "linear", list(model_terms(facs, "linear"))
-    return "full", list(model_terms(facs, "full"))
-
-
-def _estimable(
-    model: Model, coded: np.ndarray, explicit: bool
-) -> tuple[Model, dict[str, list[str]]]:
-    """Keep the terms the design can estimate, in order; explain the ones it cannot."""
-    x_all = model.matrix(coded)
-    names_all = model.column_names()
-    kept: list[Term] = []
-    aliases: dict[str, list[str]] = {}
-    cols = [0] if model.intercept else []
-    for t, sl in model.term_slices():
-        trial = cols + list(range(sl.start, sl.stop))
-        if _rank(x_all[:, trial]) == len(trial):
-            cols = trial
-            kept.append(t)
-            continue
-        with_ = _explain_dependence(x_all[:, trial], [names_all[i] for i in trial], len(trial) - 1)
-        if explicit:
-            if not with_:
-                raise AliasedTermsError(f"term {t.name!r} is constant in this design")
-            if with_ == ["intercept"]:
-                raise AliasedTermsError(
-                    f"term {t.name!r} is aliased with the intercept (it is constant in this design)"
-                )
-            raise AliasedTermsError(
-                f"terms {t.name!r} and {' + '.join(map(repr, with_))} are aliased in this design "
-                "(their columns are linearly dependent); keep only one of them in the model"
-            )
-        for w in with_:
-            aliases.setdefault(w, []).append(t.name)
-    return Model(model.factors, tuple(kept), model.intercept), aliases
-
-
-# --- fitting ------------------------------------------------------------------------------
-
-
-@dataclass
-class _Fit:
-    beta: np.ndarray
-    cov: np.ndarray | None
-    resid: np.ndarray
-    sse: float
-    df: int
-    leverage: np.ndarray
-
-
-def _contrasts(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
-    """Exactly rounded coefficients x_j'y / x_j'x_j when the columns are orthogonal."""
-    xtx = x.T @ x
-    off = xtx - np.diag(np.diag(xtx))
-    if np.max(np.abs(off), initial=0.0) > 1e-12 * np.max(np.abs(xtx)):
-        return None
-    return np.array(
-        [
-            math.fsum((x[:, j] * y).tolist()) / math.fsum((x[:, j] ** 2).tolist())
-            for j in range(x.shape[1])
-        ]
-    )
-
-
-def _fit(x: np.ndarray, y: np.ndarray, intercept: bool) -> _Fit:
-    """The core's least squares; orthogonal designs take their exact contrasts."""
-    n, p = x.shape
-    q, r = np.linalg.qr(x)
-    leverage = np.sum(q * q, axis=1)
-    exact = _contrasts(x, y)
-    if n > p:
-        res = ols(x[:, 1:] if intercept else x, y, intercept=intercept)
-        beta = res.coefficients if exact is None else exact
-        return _Fit(beta, res.covariance, res.residuals, res.ss_residual, n - p, leverage)
-    beta = np.linalg.solve(r, q.T @ y) if exact is None else exact
-    return _Fit(beta, None, y - x @ beta, 0.0, 0, leverage)
-
-
-def _sse_without(x: np.ndarray, y: np.ndarray, drop: slice) -> float:
-    keep = [i for i in range(x.shape[1]) if not drop.start <= i < drop.stop]
-    if not keep:
-        return float(np.sum(y**2))
-    beta, *_ = np.linalg.lstsq(x[:, keep], y, rcond=None)
-    e = y - x[:, keep] @ beta
-    return float(e @ e)
-
-
-def _pure_error(coded: np.ndarray, y: np.ndarray) -> tuple[float, int]:
-    keys = [tuple(np.round(row, 9)) for row in coded]
-    groups: dict[tuple, list[float]] = {}
-    for k, v in zip(keys, y, strict=True):
-        groups.setdefault(k, []).append(float(v))
-    ss = sum(float(np.sum((np.array(g) - np.mean(g)) ** 2)) for g in groups.values())
-    return ss, len(y) - len(groups)
-
-
-def _p_f(ms: float, ms_err: float, df1: int, df2: int) -> tuple[float | None, float | None]:
-    if df2 <= 0 or ms_err <= 0:
-        return None, None
-    f = ms / ms_err
-    return float(f), float(sps.f.sf(f, df1, df2))
 
 
 def analyze(
@@ -616,6 +131,49 @@ def analyze(
         if removed:
             notes.append("removed by hierarchical backward elimination: " + ", ".join(removed))
     return _analysis(runs, response, y, facs, coded, coding, mdl, aliases, removed, notes, alpha)
+
+
+def factor_columns(runs: pd.DataFrame, responses: Sequence[str]) -> list[str]:
+    """The default factors of a run sheet: every numeric column that is not a response.
+
+    Bookkeeping columns (run, standard order, block) are left out too.
+
+    >>> factor_columns(pd.DataFrame({"run": [1], "T": [160], "y1": [2.0], "y2": [3.0]}), ["y1"])
+    ['T', 'y2']
+    """
+    return [
+        str(c)
+        for c in runs.columns
+        if c not in responses
+        and str(c).strip().lower() not in BOOKKEEPING
+        and pd.api.types.is_numeric_dtype(runs[c])
+    ]
+
+
+def analyze_responses(
+    runs: pd.DataFrame,
+    responses: Sequence[str],
+    factors: Any = None,
+    model: str | Sequence[str] | None = None,
+    *,
+    alpha: float = 0.05,
+    reduce: bool = False,
+) -> dict[str, Analysis]:
+    """:func:`analyze` each response on the same factors, keyed by response.
+
+    By default the factors are every numeric column that is none of the responses, so
+    that one response is never taken for a factor of another.
+    """
+    names = list(dict.fromkeys(str(r) for r in responses))
+    if not names:
+        raise StatsInputError("name at least one response column")
+    if not isinstance(runs, pd.DataFrame):
+        raise StatsInputError(f"runs must be a pandas DataFrame, got {type(runs).__name__}")
+    if factors is None:
+        factors = factor_columns(runs, names)
+        if not factors:
+            raise StatsInputError("no numeric factor columns besides the response(s)")
+    return {r: analyze(runs, r, factors, model, alpha=alpha, reduce=reduce) for r in names}
 
 
 def _reduce(mdl: Model, coded: np.ndarray, y: np.ndarray, alpha: float) -> tuple[Model, list[str]]:

@@ -21,7 +21,7 @@ import numpy as np
 
 from .._validation import StatsInputError, check_level
 from .analyze import Analysis
-from .designs import _jsonable
+from .runsheet import _jsonable
 
 
 @dataclass(frozen=True)

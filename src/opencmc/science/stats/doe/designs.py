@@ -1,220 +1,46 @@
 """Classical designs: factorials, fractions, Plackett-Burman, DSD, CCD, Box-Behnken, mixtures.
 
-Every constructor returns a :class:`Design`: the coded matrix in standard order, the run
-order (randomised within blocks with a seed), blocks and what is known about the design
-(generators, alias structure, alpha). ``design.run_sheet()`` is the sheet to take to the
-lab; ``design.to_csv()`` / ``to_excel()`` write it.
+Every constructor returns a :class:`Design` (:mod:`.runsheet`): the coded matrix in
+standard order, the run order (randomised within blocks with a seed), blocks and what is
+known about the design (generators, alias structure, alpha). ``design.run_sheet()`` is
+the sheet to take to the lab; ``design.to_csv()`` / ``to_excel()`` write it. The mixture
+designs live in :mod:`.mixture` and are importable from here too.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyDOE3
 
 from . import fractional as frac
 from .conference import conference_matrix
-from .factors import DesignError, Factor, Model, Region, make_factors
+from .factors import DesignError, Factor
+from .mixture import (
+    extreme_vertices,
+    extreme_vertices_design,
+    simplex_centroid,
+    simplex_lattice,
+)
+from .runsheet import Design, _finish, _region, _require
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-@dataclass(frozen=True, eq=False)
-class Design:
-    """An experimental design: coded runs in standard order plus how to run them.
-
-    ``coded`` has one row per run in standard order; ``run_order[i]`` is the standard-order
-    row run ``i + 1``; ``blocks`` is the block (1, 2, ...) of each standard-order row.
-    ``info`` holds what the construction knows (generators, defining relation, alias
-    chains, resolution, alpha, efficiencies).
-    """
-
-    region: Region
-    coded: np.ndarray
-    kind: str
-    run_order: np.ndarray
-    blocks: np.ndarray
-    info: dict[str, Any] = field(default_factory=dict)
-    model: Model | None = None
-
-    @property
-    def factors(self) -> tuple[Factor, ...]:
-        return self.region.factors
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return self.region.names
-
-    @property
-    def n_runs(self) -> int:
-        return int(self.coded.shape[0])
-
-    def actual(self) -> pd.DataFrame:
-        """The runs in standard order, in actual units."""
-        cols = {f.name: f.to_actual(self.coded[:, j]) for j, f in enumerate(self.factors)}
-        df = pd.DataFrame(cols)
-        for f in self.factors:
-            if f.kind != "categorical":
-                df[f.name] = df[f.name].astype(float).round(10)
-        return df
-
-    def run_sheet(
-        self, responses: Sequence[str] = ("response",), coded: bool = False
-    ) -> pd.DataFrame:
-        """The sheet for the lab: run order, standard order, block, settings, blank responses."""
-        values = pd.DataFrame(self.coded, columns=list(self.names)) if coded else self.actual()
-        sheet = values.iloc[self.run_order].reset_index(drop=True)
-        sheet.insert(0, "run", np.arange(1, self.n_runs + 1))
-        sheet.insert(1, "std_order", self.run_order + 1)
-        if len(np.unique(self.blocks)) > 1:
-            sheet.insert(2, "block", self.blocks[self.run_order])
-        for r in responses:
-            sheet[r] = np.nan
-        return sheet
-
-    def to_csv(self, path: str | Path, responses: Sequence[str] = ("response",)) -> Path:
-        path = Path(path)
-        self.run_sheet(responses).to_csv(path, index=False)
-        return path
-
-    def to_excel(self, path: str | Path, responses: Sequence[str] = ("response",)) -> Path:
-        """Write the run sheet and a ``factors`` sheet (names, units, ranges) to XLSX."""
-        path = Path(path)
-        with pd.ExcelWriter(path) as xl:
-            self.run_sheet(responses).to_excel(xl, sheet_name="runs", index=False)
-            pd.DataFrame([f.to_dict() for f in self.factors]).assign(
-                levels=lambda d: d["levels"].map(lambda v: ", ".join(map(str, v)))
-            ).to_excel(xl, sheet_name="factors", index=False)
-        return path
-
-    def model_matrix(self, model: Any = None) -> np.ndarray:
-        m = Model.build(self.factors, model if model is not None else (self.model or "linear"))
-        return m.matrix(self.coded)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "n_runs": self.n_runs,
-            "factors": [f.to_dict() for f in self.factors],
-            "constraints": [c.text for c in self.region.constraints],
-            "coded": _jsonable(self.coded),
-            "run_order": _jsonable(self.run_order + 1),
-            "blocks": _jsonable(self.blocks),
-            "info": _jsonable(self.info),
-            "model": None if self.model is None else [t.name for t in self.model.terms],
-        }
-
-    def summary(self) -> str:
-        lines = [f"{self.kind}: {self.n_runs} runs, {len(self.factors)} factors"]
-        for key in ("generators", "defining_relation", "resolution_roman", "alpha"):
-            if key in self.info:
-                lines.append(f"  {key.replace('_', ' ')}: {self.info[key]}")
-        return "\n".join(lines)
-
-
-# --- shared finishing: centre points, replicates, blocks, randomisation ---------------
-
-
-def _region(
-    factors: Any, constraints: Sequence[Any] = (), disallowed: Sequence[Any] = ()
-) -> Region:
-    if isinstance(factors, Region):
-        return factors
-    return Region(make_factors(factors), tuple(constraints), tuple(disallowed))
-
-
-def _require(region: Region, kinds: Sequence[str], what: str) -> None:
-    bad = [f.name for f in region.factors if f.kind not in kinds]
-    if bad:
-        raise DesignError(
-            f"{what} takes {' or '.join(kinds)} factors; {', '.join(map(repr, bad))} "
-            "cannot be used here"
-        )
-
-
-def _centre_rows(region: Region, n: int) -> np.ndarray:
-    if n <= 0:
-        return np.zeros((0, len(region.factors)))
-    for f in region.factors:
-        if f.kind == "categorical":
-            raise DesignError(f"centre points need numeric factors; {f.name!r} is categorical")
-        if f.kind == "discrete" and not np.any(np.isclose(f.coded_levels(), 0.0)):
-            raise DesignError(
-                f"centre points: discrete factor {f.name!r} has no level at its centre {f.centre:g}"
-            )
-    return np.zeros((n, len(region.factors)))
-
-
-def _finish(
-    region: Region,
-    coded: np.ndarray,
-    kind: str,
-    *,
-    centre_points: int = 0,
-    replicates: int = 1,
-    blocks: np.ndarray | None = None,
-    randomize: bool = True,
-    seed: int | None = None,
-    info: dict[str, Any] | None = None,
-    model: Any = None,
-) -> Design:
-    """Add centre points (spread over blocks), replicate, randomise within blocks."""
-    if replicates < 1 or int(replicates) != replicates:
-        raise DesignError(f"replicates must be a positive whole number, got {replicates}")
-    if centre_points < 0:
-        raise DesignError(f"centre points cannot be negative, got {centre_points}")
-    coded = np.asarray(coded, dtype=float)
-    blk = np.ones(len(coded), dtype=int) if blocks is None else np.asarray(blocks, dtype=int)
-    nblocks = int(blk.max()) if len(blk) else 1
-    if centre_points:
-        centres = _centre_rows(region, centre_points)
-        cblk = np.array([1 + i % nblocks for i in range(centre_points)])
-        coded = np.vstack([coded, centres])
-        blk = np.concatenate([blk, np.sort(cblk)])
-    if replicates > 1:
-        coded = np.vstack([coded] * replicates)
-        if nblocks > 1:
-            blk = np.concatenate([blk + r * nblocks for r in range(replicates)])
-        else:
-            blk = np.tile(blk, replicates)
-    order = np.lexsort((np.arange(len(coded)), blk))
-    if randomize:
-        rng = np.random.default_rng(seed)
-        pieces = []
-        for b in np.unique(blk):
-            rows = np.flatnonzero(blk == b)
-            pieces.append(rng.permutation(rows))
-        order = np.concatenate(pieces)
-    bad = region.violations(coded)
-    if bad:
-        raise DesignError(
-            f"{kind}: {len(bad)} run(s) break the region's constraints ({bad[0]}); "
-            "use optimal_design for a constrained region"
-        )
-    meta = dict(info or {})
-    meta.update({"centre_points": int(centre_points), "replicates": int(replicates)})
-    mdl = Model.build(region.factors, model) if model is not None else None
-    return Design(region, coded, kind, order, blk, meta, mdl)
-
+__all__ = [
+    "Design",
+    "box_behnken",
+    "ccd_alpha",
+    "central_composite",
+    "definitive_screening",
+    "extreme_vertices",
+    "extreme_vertices_design",
+    "fractional_factorial",
+    "full_factorial",
+    "plackett_burman",
+    "simplex_centroid",
+    "simplex_lattice",
+]
 
 # --- factorials ----------------------------------------------------------------------
 
@@ -227,47 +53,6 @@ def _levels_of(f: Factor, n: int) -> np.ndarray:
     if n < 2:
         raise DesignError(f"factor {f.name!r}: at least two levels are needed")
     return np.linspace(-1.0, 1.0, n)
-
-
-def _block_words(k_base: int, words: Sequence[frac.Word], nblocks: int) -> list[frozenset[int]]:
-    """Block generators on the base factors that confound the highest-order effects."""
-    b = round(math.log2(nblocks))
-    if 2**b != nblocks or b < 1:
-        raise DesignError(f"two-level factorials take 2, 4, 8... blocks, not {nblocks}")
-    if b >= k_base:
-        raise DesignError(f"{nblocks} blocks are too many for {2**k_base} runs")
-    candidates = [
-        frozenset(c) for r in range(2, k_base + 1) for c in itertools.combinations(range(k_base), r)
-    ]
-    best: tuple[Any, ...] | None = None
-    for gens in itertools.combinations(candidates, b):
-        confounded = set()
-        for r in range(1, b + 1):
-            for combo in itertools.combinations(gens, r):
-                w: frozenset[int] = frozenset()
-                for g in combo:
-                    w = w ^ g
-                confounded.add(w)
-        if frozenset() in confounded or len(confounded) != 2**b - 1:
-            continue
-        # the shortest member of each confounded word's alias chain
-        lengths = sorted(min([len(w)] + [len(w ^ d.factors) for d in words]) for w in confounded)
-        score = (lengths, sorted(len(g) for g in gens))
-        if best is None or score > best[0]:
-            best = (score, gens)
-        if len(candidates) > 60 and best[0][0][0] >= 3:
-            break
-    assert best is not None
-    if best[0][0][0] <= 1:
-        raise DesignError(f"{nblocks} blocks would confound a main effect with blocks")
-    return list(best[1])
-
-
-def _two_level_blocks(x: np.ndarray, gens: Sequence[frozenset[int]]) -> np.ndarray:
-    blk = np.zeros(len(x), dtype=int)
-    for i, g in enumerate(gens):
-        blk += (np.prod(x[:, sorted(g)], axis=1) > 0).astype(int) << i
-    return blk + 1
 
 
 def full_factorial(
@@ -306,8 +91,8 @@ def full_factorial(
     if blocks > 1:
         if not two_level:
             raise DesignError("blocking a general factorial is not supported; use two levels")
-        gens = _block_words(k, [], blocks)
-        blk = _two_level_blocks(coded, gens)
+        gens = frac.block_generators(k, [], blocks)
+        blk = frac.two_level_blocks(coded, gens)
         info["block_generators"] = [frac.format_word(g, region.names) for g in gens]
     kind = f"2^{k} full factorial" if two_level else "general full factorial"
     model = "full" if two_level else ("quadratic" if max(len(v) for v in values) > 2 else "linear")
@@ -372,10 +157,10 @@ def fractional_factorial(
     blk = None
     if blocks > 1:
         k_base = k - len(gens)
-        bgens = _block_words(k_base, words, blocks)
+        bgens = frac.block_generators(k_base, words, blocks)
         base_pos = [j for j in range(k) if j not in {g.target for g in gens}]
         mapped = [frozenset(base_pos[i] for i in g) for g in bgens]
-        blk = _two_level_blocks(coded, mapped)
+        blk = frac.two_level_blocks(coded, mapped)
         summary["block_generators"] = [frac.format_word(g, names) for g in mapped]
     p = len(gens)
     kind = f"2^({k}-{p}) fractional factorial" if p else f"2^{k} full factorial"
@@ -657,141 +442,4 @@ def box_behnken(
         randomize=randomize,
         seed=seed,
         model="quadratic",
-    )
-
-
-# --- mixtures ----------------------------------------------------------------------------
-
-
-def _mixture_bounds(region: Region) -> tuple[np.ndarray, np.ndarray]:
-    _require(region, ("mixture",), "a mixture design")
-    low = np.array([f.low for f in region.factors], dtype=float)
-    high = np.array([f.high for f in region.factors], dtype=float)
-    if low.sum() > 1 + 1e-12:
-        raise DesignError(f"mixture lower bounds add up to {low.sum():g} > 1: no blend is possible")
-    if high.sum() < 1 - 1e-12:
-        raise DesignError(
-            f"mixture upper bounds add up to {high.sum():g} < 1: no blend is possible"
-        )
-    return low, high
-
-
-def _pseudo(points: np.ndarray, low: np.ndarray) -> np.ndarray:
-    """L-pseudocomponents back to proportions: x = L + (1 - sum L) z."""
-    return low + (1.0 - low.sum()) * points
-
-
-def _lattice_points(q: int, m: int) -> np.ndarray:
-    pts = [c for c in itertools.product(range(m + 1), repeat=q) if sum(c) == m]
-    return np.array(sorted(pts, reverse=True), dtype=float) / m
-
-
-def _centroid_points(q: int) -> np.ndarray:
-    rows = []
-    for r in range(1, q + 1):
-        for combo in itertools.combinations(range(q), r):
-            z = np.zeros(q)
-            z[list(combo)] = 1.0 / r
-            rows.append(z)
-    return np.array(rows)
-
-
-def extreme_vertices(low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """Vertices of {sum x = 1, low <= x <= high} (McLean and Anderson 1966)."""
-    q = len(low)
-    verts = []
-    for free in range(q):
-        others = [j for j in range(q) if j != free]
-        for choice in itertools.product((0, 1), repeat=q - 1):
-            x = np.empty(q)
-            for j, c in zip(others, choice, strict=True):
-                x[j] = high[j] if c else low[j]
-            x[free] = 1.0 - x[others].sum()
-            if low[free] - 1e-12 <= x[free] <= high[free] + 1e-12:
-                verts.append(np.round(x, 12))
-    if not verts:
-        raise DesignError("the mixture bounds leave no feasible blend")
-    return np.unique(np.array(verts), axis=0)
-
-
-def _upper_active(low: np.ndarray, high: np.ndarray) -> bool:
-    """Whether an upper bound cuts the (lower-bounded) simplex."""
-    return bool(np.any(high < 1.0 - (low.sum() - low) - 1e-12))
-
-
-def simplex_lattice(
-    factors: Any,
-    degree: int = 2,
-    *,
-    centroid: bool = False,
-    replicates: int = 1,
-    randomize: bool = True,
-    seed: int | None = None,
-) -> Design:
-    """{q, m} simplex lattice (Scheffé 1958): proportions 0, 1/m, ..., 1 adding to 1.
-
-    Lower bounds are honoured through L-pseudocomponents; with active upper bounds use
-    :func:`extreme_vertices_design`. ``centroid=True`` adds the overall centroid.
-
-    >>> simplex_lattice([("A", 0, 1, "", "mixture"), ("B", 0, 1, "", "mixture"),
-    ...                  ("C", 0, 1, "", "mixture")], 2, randomize=False).n_runs
-    6
-    """
-    region = _region(factors)
-    low, high = _mixture_bounds(region)
-    if _upper_active(low, high):
-        raise DesignError("upper bounds cut the simplex; use extreme_vertices_design")
-    q = len(low)
-    z = _lattice_points(q, int(degree))
-    if centroid:
-        z = np.vstack([z, np.full((1, q), 1.0 / q)])
-    x = _pseudo(z, low)
-    return _finish(
-        region,
-        x,
-        f"{{{q},{degree}}} simplex lattice",
-        replicates=replicates,
-        randomize=randomize,
-        seed=seed,
-        model="scheffe-quadratic" if degree >= 2 else "scheffe-linear",
-    )
-
-
-def simplex_centroid(
-    factors: Any, *, replicates: int = 1, randomize: bool = True, seed: int | None = None
-) -> Design:
-    """Simplex centroid (Scheffé 1963): every subset's equal blend, 2^q - 1 runs."""
-    region = _region(factors)
-    low, high = _mixture_bounds(region)
-    if _upper_active(low, high):
-        raise DesignError("upper bounds cut the simplex; use extreme_vertices_design")
-    q = len(low)
-    x = _pseudo(_centroid_points(q), low)
-    return _finish(
-        region,
-        x,
-        f"{q}-component simplex centroid",
-        replicates=replicates,
-        randomize=randomize,
-        seed=seed,
-        model="special-cubic" if q >= 3 else "scheffe-quadratic",
-    )
-
-
-def extreme_vertices_design(
-    factors: Any, *, centroid: bool = True, randomize: bool = True, seed: int | None = None
-) -> Design:
-    """Extreme vertices of a bounded mixture region, plus the overall centroid."""
-    region = _region(factors)
-    low, high = _mixture_bounds(region)
-    v = extreme_vertices(low, high)
-    if centroid:
-        v = np.vstack([v, v.mean(axis=0)])
-    return _finish(
-        region,
-        v,
-        "extreme vertices mixture design",
-        randomize=randomize,
-        seed=seed,
-        model="scheffe-linear",
     )

@@ -11,8 +11,8 @@ from scipy import optimize as spo
 
 from .._validation import StatsInputError
 from .analyze import Analysis
-from .designs import _jsonable
 from .factors import Factor, Region, parse_constraint
+from .runsheet import _jsonable
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ import numpy as np
 from scipy import stats as sps
 
 from .._validation import StatsInputError, check_level
-from .designs import Design, _jsonable
 from .factors import Model, model_terms
 from .optimal import evaluate_matrix, moment_matrix, sample_region
+from .runsheet import Design, _jsonable
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,6 +8,7 @@ with Box, Hunter and Hunter (2005, Table 6.22) up to relabelling.
 
 from __future__ import annotations
 
+import math
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -274,3 +275,48 @@ def fraction_summary(
         "resolution_roman": ROMAN.get(res, str(res)) if words else "full",
         "word_length_pattern": word_length_pattern(words, k),
     }
+
+
+# --- blocking a two-level factorial ------------------------------------------------------
+
+
+def block_generators(k_base: int, words: Sequence[Word], nblocks: int) -> list[frozenset[int]]:
+    """Block generators on the base factors that confound the highest-order effects."""
+    b = round(math.log2(nblocks))
+    if 2**b != nblocks or b < 1:
+        raise DesignError(f"two-level factorials take 2, 4, 8... blocks, not {nblocks}")
+    if b >= k_base:
+        raise DesignError(f"{nblocks} blocks are too many for {2**k_base} runs")
+    candidates = [
+        frozenset(c) for r in range(2, k_base + 1) for c in combinations(range(k_base), r)
+    ]
+    best: tuple[Any, ...] | None = None
+    for gens in combinations(candidates, b):
+        confounded = set()
+        for r in range(1, b + 1):
+            for combo in combinations(gens, r):
+                w: frozenset[int] = frozenset()
+                for g in combo:
+                    w = w ^ g
+                confounded.add(w)
+        if frozenset() in confounded or len(confounded) != 2**b - 1:
+            continue
+        # the shortest member of each confounded word's alias chain
+        lengths = sorted(min([len(w)] + [len(w ^ d.factors) for d in words]) for w in confounded)
+        score = (lengths, sorted(len(g) for g in gens))
+        if best is None or score > best[0]:
+            best = (score, gens)
+        if len(candidates) > 60 and best[0][0][0] >= 3:
+            break
+    assert best is not None
+    if best[0][0][0] <= 1:
+        raise DesignError(f"{nblocks} blocks would confound a main effect with blocks")
+    return list(best[1])
+
+
+def two_level_blocks(x: np.ndarray, gens: Sequence[frozenset[int]]) -> np.ndarray:
+    """Block number (1, 2, ...) of each run: the signs of the block generators, read as bits."""
+    blk = np.zeros(len(x), dtype=int)
+    for i, g in enumerate(gens):
+        blk += (np.prod(x[:, sorted(g)], axis=1) > 0).astype(int) << i
+    return blk + 1

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .designs import Design, _finish, _region
 from .factors import DesignError, Model, Region
+from .runsheet import Design, _finish, _region
 
 _TOL = 1e-9
 
