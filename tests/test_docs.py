@@ -30,7 +30,13 @@ def test_page_has_a_worked_example(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", _pages())
-def test_python_examples_run(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_python_examples_run(
+    name: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # examples write their plots and reports where they run
     blocks = _python_blocks(name)
     if not blocks:
         pytest.skip(f"{name} has no Python examples")

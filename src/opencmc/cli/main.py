@@ -5,7 +5,16 @@ from __future__ import annotations
 import typer
 
 from opencmc import __version__
-from opencmc.cli import admin, doe, programs, roadmap, stability
+from opencmc.cli import (
+    admin,
+    comparability,
+    doe,
+    programs,
+    roadmap,
+    spc,
+    stability,
+    validation,
+)
 from opencmc.cli.common import console, database, settings
 
 app = typer.Typer(
@@ -23,6 +32,9 @@ app.add_typer(stability.app, name="stability")
 app.add_typer(programs.app, name="program")
 app.add_typer(doe.app, name="doe")
 app.command("roadmap")(roadmap.roadmap_command)
+app.add_typer(validation.app, name="validation")
+app.add_typer(spc.app, name="spc")
+app.command("comparability")(comparability.compare_command)
 
 
 @app.command()
