@@ -11,6 +11,15 @@ from opencmc.platform.models.accounts import (
 )
 from opencmc.platform.models.base import Base, OrgScoped, Versioned, utcnow
 from opencmc.platform.models.programs import Candidate, Program
+from opencmc.platform.models.quality import (
+    Batch,
+    BatchInput,
+    Material,
+    OosInvestigation,
+    Result,
+    SpecAttribute,
+    Specification,
+)
 from opencmc.platform.models.readiness import ActivityStatus
 from opencmc.platform.models.storage import Attachment, Job, StoredFile
 from opencmc.platform.models.trail import AuditEvent, Share, Signature
@@ -21,17 +30,24 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "Batch",
+    "BatchInput",
     "Candidate",
     "Job",
     "LoginAttempt",
+    "Material",
     "Membership",
+    "OosInvestigation",
     "OrgScoped",
     "Organisation",
     "OrganisationKind",
     "Program",
+    "Result",
     "Role",
     "Share",
     "Signature",
+    "SpecAttribute",
+    "Specification",
     "StoredFile",
     "User",
     "Versioned",

@@ -1,0 +1,1 @@
+"""Quality records: specifications, batches, results, OOS investigations, release."""
