@@ -45,6 +45,11 @@ NEW_MEMBER = {
 PASSWORDS = {"current_password": PASSWORD, "new_password": "another long passphrase"}
 
 STATUS = {"status": "done", "note": "n"}
+SPEC = {
+    "title": "DS release",
+    "stage": "phase_1",
+    "attributes": [{"name": "Assay", "category": "assay", "lower": 95, "upper": 105, "unit": "%"}],
+}
 DOE_RUNS = "A,B,y\n-1,-1,10\n1,-1,14\n-1,1,11\n1,1,17\n0,0,13\n0,0,12.6\n"
 DOE_FACTORS = [{"name": "A", "low": -1, "high": 1}, {"name": "B", "low": -1, "high": 1}]
 DOE_DESIGN = {"design": "full", "factors": DOE_FACTORS, "seed": 1}
@@ -102,6 +107,26 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "json": {"duration": "lifetime", "max_daily_dose_mg": 100}
     },
     ("POST", "/api/v1/calculators/tox-bridging"): {"json": BRIDGING},
+    ("POST", "/api/v1/programs/{program_id}/materials"): {
+        "json": {"kind": "drug_substance", "name": "DS"}
+    },
+    ("POST", "/api/v1/materials/{material_id}/specifications"): {"json": SPEC},
+    ("POST", "/api/v1/specifications/{spec_id}/approve"): {"json": {"password": PASSWORD}},
+    ("POST", "/api/v1/materials/{material_id}/batches"): {
+        "json": {"number": "X-1", "purpose": "clinical"}
+    },
+    ("POST", "/api/v1/batches/{batch_id}/inputs"): {"json": {"input_batch_id": 1}},
+    ("POST", "/api/v1/batches/{batch_id}/results"): {
+        "json": {"attribute": "Assay", "value": 99.0, "unit": "%"}
+    },
+    ("POST", "/api/v1/results/import"): {"files": "upload"},
+    ("POST", "/api/v1/oos/{oos_id}/findings"): {
+        "json": {"version": 1, "phase": 1, "findings": "f"}
+    },
+    ("POST", "/api/v1/oos/{oos_id}/close"): {
+        "json": {"version": 1, "conclusion": "inconclusive", "conclusion_text": "c"}
+    },
+    ("POST", "/api/v1/batches/{batch_id}/release"): {"json": {"password": PASSWORD}},
     ("POST", "/api/v1/doe/designs"): {"json": DOE_DESIGN},
     ("POST", "/api/v1/doe/designs/evaluate"): {
         "json": {"factors": DOE_FACTORS, "candidates": [{"design": "full"}]}
@@ -163,7 +188,26 @@ def alpha(api, factory) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         f"/api/v1/programs/{program['id']}/signatures",
         json={"meaning": "reviewed", "password": PASSWORD},
     )
+    material = mina.post(
+        f"/api/v1/programs/{program['id']}/materials",
+        json={"kind": "drug_substance", "name": "Alpha DS"},
+    ).json()
+    spec = mina.post(f"/api/v1/materials/{material['id']}/specifications", json=SPEC).json()
+    api("a.qa").post(f"/api/v1/specifications/{spec['id']}/approve", json={"password": PASSWORD})
+    batch = mina.post(
+        f"/api/v1/materials/{material['id']}/batches",
+        json={"number": "ALPHA-1", "purpose": "clinical"},
+    ).json()
+    mina.post(
+        f"/api/v1/batches/{batch['id']}/results",
+        json={"attribute": "Assay", "value": 80.0, "unit": "%"},
+    )
+    oos_id = mina.get(f"/api/v1/batches/{batch['id']}").json()["investigations"][0]["id"]
     return {
+        "material_id": material["id"],
+        "spec_id": spec["id"],
+        "batch_id": batch["id"],
+        "oos_id": oos_id,
         "program_id": program["id"],
         "candidate_id": candidate["id"],
         "attachment_id": attachment["id"],
@@ -179,8 +223,14 @@ def _instances(path: str, ids: dict[str, Any]) -> list[str]:
     if "{kind}" not in path:
         return [path.format(**ids)]
     return [
-        path.format(kind="programs", record_id=ids["program_id"], **ids),
-        path.format(kind="candidates", record_id=ids["candidate_id"], **ids),
+        path.format(kind=kind, record_id=ids[key], **ids)
+        for kind, key in (
+            ("programs", "program_id"),
+            ("candidates", "candidate_id"),
+            ("batches", "batch_id"),
+            ("specifications", "spec_id"),
+            ("oos", "oos_id"),
+        )
     ]
 
 

@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 
 from opencmc.platform.errors import NotFound
 from opencmc.platform.programs import get_candidate, get_program
+from opencmc.platform.quality.batches import get_batch
+from opencmc.platform.quality.release import get_investigation
+from opencmc.platform.quality.specifications import get_specification
 from opencmc.platform.readiness import get_activity_status
 
 Loader = Callable[[Session, int], Any]
@@ -21,6 +24,9 @@ RECORD_KINDS: dict[str, Loader] = {
     "programs": get_program,
     "candidates": get_candidate,
     "activity-statuses": get_activity_status,
+    "batches": get_batch,
+    "specifications": get_specification,
+    "oos": get_investigation,
 }
 
 

@@ -8,6 +8,7 @@ from opencmc.web.api import (
     jobs,
     members,
     programs,
+    quality,
     records,
     roadmap,
     scaleup,
@@ -15,7 +16,18 @@ from opencmc.web.api import (
 )
 
 router = APIRouter(prefix="/api/v1")
-for module in (programs, roadmap, stability, doe, scaleup, records, accounts, members, jobs):
+for module in (
+    programs,
+    roadmap,
+    quality,
+    stability,
+    doe,
+    scaleup,
+    records,
+    accounts,
+    members,
+    jobs,
+):
     router.include_router(module.router)
 
 __all__ = ["router"]
