@@ -8,6 +8,7 @@ from opencmc import __version__
 from opencmc.cli import (
     admin,
     comparability,
+    design,
     doe,
     programs,
     roadmap,
@@ -35,6 +36,7 @@ app.command("roadmap")(roadmap.roadmap_command)
 app.add_typer(validation.app, name="validation")
 app.add_typer(spc.app, name="spc")
 app.command("comparability")(comparability.compare_command)
+app.add_typer(design.app, name="design")
 
 
 @app.command()

@@ -1,0 +1,15 @@
+"""`opencmc design ...`: candidate optimisation engines on sequence and structure files."""
+
+from __future__ import annotations
+
+import typer
+
+from opencmc.cli import rna
+
+app = typer.Typer(
+    help="Candidate design and developability: mRNA, siRNA and antisense oligonucleotides.",
+    no_args_is_help=True,
+)
+app.add_typer(rna.mrna_app, name="mrna")
+app.command("sirna")(rna.sirna_command)
+app.command("aso")(rna.aso_command)
