@@ -140,3 +140,52 @@ def test_program_roadmap_from_the_command_line(env: Path) -> None:
     missing = _run("roadmap", "999")
     assert missing.exit_code == 2
     assert "no program 999" in missing.output
+
+
+def test_results_import_from_the_command_line(env: Path, tmp_path: Path) -> None:
+    from opencmc.platform.db import create_db_engine, make_session_factory
+    from opencmc.platform.quality import batches, specifications
+    from opencmc.platform.uow import UnitOfWork
+
+    _run("db", "upgrade")
+    _run("org", "create", "Hanbit", "--kind", "sponsor")
+    for email, role in (("mina@hanbit.example", "scientist"), ("sora@hanbit.example", "qa")):
+        _run("user", "create", email, "--org", "Hanbit", "--name", email, "--role", role,
+             "--password-stdin", stdin="a long enough passphrase\n")  # fmt: skip
+    program_id = json.loads(_run("program", "create", "--as", "mina@hanbit.example", "--name",
+                                 "HB-1", "--modality", "mrna", "--json").output)["id"]  # fmt: skip
+    engine = create_db_engine(f"sqlite:///{env / 'opencmc.db'}")
+    factory = make_session_factory(engine)
+    from opencmc.platform import accounts
+    from opencmc.platform.models import User
+
+    def actor(email: str):  # type: ignore[no-untyped-def]
+        with UnitOfWork(factory, None, system=True) as uow:
+            user = uow.session.query(User).filter_by(email=email).one()
+            return accounts.actor_for(uow.session, user)
+
+    with UnitOfWork(factory, actor("mina@hanbit.example")) as uow:
+        material = specifications.create_material(uow, program_id, "drug_substance", "DS")
+        spec = specifications.create_specification(
+            uow, material.id, title="DS release", stage="phase_1",
+            attributes=[{"name": "Assay", "category": "assay", "lower": 95, "upper": 105,
+                         "unit": "%", "decimals": 1}],
+        )  # fmt: skip
+        batches.create_batch(uow, material.id, {"number": "B-1", "purpose": "clinical"})
+        uow.commit()
+    with UnitOfWork(factory, actor("sora@hanbit.example")) as uow:
+        specifications.approve_specification(uow, spec.id, password="a long enough passphrase")
+        uow.commit()
+    engine.dispose()
+    broken = tmp_path / "broken.csv"
+    broken.write_text("attribute,value,unit\nAssay,ninety-nine,%\nAssay,99.2,mg\n")
+    refused = _run("results", "import", str(broken), "--batch", "B-1",
+                   "--as", "mina@hanbit.example")  # fmt: skip
+    assert refused.exit_code == 2
+    assert "row 2, column value" in refused.output
+    assert "row 3, column unit" in refused.output
+    good = tmp_path / "good.csv"
+    good.write_text("attribute,value,unit,test_date\nAssay,99.2,%,2026-11-20\n")
+    imported = _run("results", "import", str(good), "--batch", "B-1",
+                    "--as", "mina@hanbit.example", "--json")  # fmt: skip
+    assert json.loads(imported.output) == {"imported": 1}

@@ -11,6 +11,7 @@ from opencmc.cli import (
     design,
     doe,
     programs,
+    results,
     roadmap,
     spc,
     stability,
@@ -37,6 +38,7 @@ app.add_typer(validation.app, name="validation")
 app.add_typer(spc.app, name="spc")
 app.command("comparability")(comparability.compare_command)
 app.add_typer(design.app, name="design")
+app.add_typer(results.app, name="results")
 
 
 @app.command()
