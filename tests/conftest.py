@@ -247,3 +247,17 @@ PROGRAM = {
     "target_milestone": "phase_1",
     "description": "first-in-human in 14 months",
 }
+
+
+@pytest.fixture
+def hmmscan() -> str:
+    """HMMER's hmmscan, which antibody numbering (ANARCI) runs; CI installs Debian's hmmer."""
+    import shutil as _shutil
+
+    found = _shutil.which("hmmscan")
+    if found is None:
+        message = "HMMER's hmmscan is not on PATH"
+        if CI:
+            pytest.fail(message + "; .ci/run installs Debian's hmmer", pytrace=False)
+        pytest.skip(message + "; install Debian's hmmer to run the antibody tests")
+    return found

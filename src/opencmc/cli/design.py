@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from opencmc.cli import rna
+from opencmc.cli import antibody, rna
 
 app = typer.Typer(
-    help="Candidate design and developability: mRNA, siRNA and antisense oligonucleotides.",
+    help="Candidate design and developability: antibodies and proteins, mRNA, siRNA and "
+    "antisense oligonucleotides.",
     no_args_is_help=True,
 )
 app.add_typer(rna.mrna_app, name="mrna")
 app.command("sirna")(rna.sirna_command)
 app.command("aso")(rna.aso_command)
+app.add_typer(antibody.app, name="antibody")
