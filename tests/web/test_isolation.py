@@ -127,6 +127,32 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "json": {"version": 1, "conclusion": "inconclusive", "conclusion_text": "c"}
     },
     ("POST", "/api/v1/batches/{batch_id}/release"): {"json": {"password": PASSWORD}},
+    ("POST", "/programs/{program_id}/materials"): {
+        "data": {"kind": "drug_substance", "name": "DS2"}
+    },
+    ("POST", "/materials/{material_id}/specifications"): {
+        "data": {
+            "title": "t",
+            "stage": "phase_1",
+            "name_0": "Assay",
+            "category_0": "assay",
+            "criterion_0": "limits",
+            "lower_0": "90",
+        }
+    },
+    ("POST", "/materials/{material_id}/batches"): {
+        "data": {"number": "Y-1", "purpose": "clinical"}
+    },
+    ("POST", "/specifications/{spec_id}/approve"): {"data": {"password": PASSWORD}},
+    ("POST", "/batches/{batch_id}/import"): {"files": "upload"},
+    ("POST", "/batches/{batch_id}/results"): {
+        "data": {"attribute": "Assay", "value": "99", "unit": "%"}
+    },
+    ("POST", "/oos/{oos_id}/findings"): {"data": {"version": "1", "phase": "1", "findings": "f"}},
+    ("POST", "/oos/{oos_id}/close"): {
+        "data": {"version": "1", "conclusion": "inconclusive", "conclusion_text": "c"}
+    },
+    ("POST", "/batches/{batch_id}/release"): {"data": {"password": PASSWORD}},
     ("POST", "/api/v1/doe/designs"): {"json": DOE_DESIGN},
     ("POST", "/api/v1/doe/designs/evaluate"): {
         "json": {"factors": DOE_FACTORS, "candidates": [{"design": "full"}]}

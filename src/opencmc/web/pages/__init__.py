@@ -9,6 +9,7 @@ from opencmc.web.pages import (
     doe,
     home,
     programs,
+    quality,
     records,
     roadmap,
     session,
@@ -16,7 +17,18 @@ from opencmc.web.pages import (
 )
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
-for module in (session, home, programs, roadmap, calculators, tools, doe, records, account):
+for module in (
+    session,
+    home,
+    programs,
+    roadmap,
+    quality,
+    calculators,
+    tools,
+    doe,
+    records,
+    account,
+):
     router.include_router(module.router)
 
 __all__ = ["router"]

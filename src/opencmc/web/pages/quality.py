@@ -1,0 +1,328 @@
+"""Quality pages: a program's materials, specifications and batches; a specification's
+approval; a batch's panel, results, OOS investigations, release and certificate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.datastructures import FormData, UploadFile
+
+from opencmc.platform import audit, files, signatures
+from opencmc.platform.errors import AuthenticationFailed, Conflict, InvalidInput
+from opencmc.platform.models import Specification
+from opencmc.platform.programs import get_program
+from opencmc.platform.quality import batches, release, results, specifications
+from opencmc.platform.quality.evaluation import describe
+from opencmc.platform.tables import read_table
+from opencmc.platform.uow import UnitOfWork
+from opencmc.web.auth import CurrentPageUow
+from opencmc.web.templating import flash, render
+
+router = APIRouter()
+ATTRIBUTE_ROWS = 8
+_CAUGHT = (InvalidInput, Conflict, AuthenticationFailed)
+
+
+def _number(raw: Any) -> float | None:
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a number") from None
+
+
+def _attributes(form: FormData) -> list[dict[str, Any]]:
+    rows = []
+    for i in range(ATTRIBUTE_ROWS):
+        name = str(form.get(f"name_{i}", "")).strip()
+        if not name:
+            continue
+        decimals = str(form.get(f"decimals_{i}", "")).strip()
+        rows.append(
+            {
+                "name": name,
+                "category": str(form.get(f"category_{i}", "")),
+                "criterion_type": str(form.get(f"criterion_{i}", "limits")),
+                "test_method": str(form.get(f"method_{i}", "")),
+                "lower": _number(form.get(f"lower_{i}")),
+                "upper": _number(form.get(f"upper_{i}")),
+                "unit": str(form.get(f"unit_{i}", "")).strip(),
+                "decimals": int(decimals) if decimals.isdigit() else None,
+                "requirement": str(form.get(f"requirement_{i}", "")),
+            }
+        )
+    return rows
+
+
+def _version(raw: Any) -> int | None:
+    text = str(raw or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+@router.get("/programs/{program_id}/quality")
+def program_quality(
+    request: Request, program_id: int, uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    program = get_program(uow.session, program_id)
+    materials = specifications.materials_of(uow.session, program.id)
+    by_material = {
+        m.id: {
+            "specifications": list(
+                uow.session.scalars(
+                    select(Specification)
+                    .where(Specification.material_id == m.id)
+                    .order_by(Specification.number)
+                )
+            ),
+            "batches": batches.batches_of(uow.session, m.id),
+        }
+        for m in materials
+    }
+    return render(
+        request,
+        "quality/program.html",
+        {
+            "program": program,
+            "materials": materials,
+            "by_material": by_material,
+            "kinds": specifications.MATERIAL_KINDS,
+            "purposes": batches.PURPOSES,
+            "categories": specifications.CATEGORIES,
+            "rows": range(ATTRIBUTE_ROWS),
+        },
+    )
+
+
+@router.post("/programs/{program_id}/materials")
+async def add_material(
+    request: Request, program_id: int, uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    form = await request.form()
+    try:
+        specifications.create_material(
+            uow, program_id, str(form.get("kind", "")), str(form.get("name", ""))
+        )
+    except _CAUGHT as error:
+        flash(request, f"Not added: {error.message}")
+        return RedirectResponse(f"/programs/{program_id}/quality", status_code=303)
+    uow.commit()
+    return RedirectResponse(f"/programs/{program_id}/quality", status_code=303)
+
+
+@router.post("/materials/{material_id}/specifications")
+async def add_specification(
+    request: Request, material_id: int, uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    form = await request.form()
+    material = specifications.get_material(uow.session, material_id)
+    try:
+        spec = specifications.create_specification(
+            uow,
+            material_id,
+            title=str(form.get("title", "")),
+            stage=str(form.get("stage", "")),
+            attributes=_attributes(form),
+        )
+    except _CAUGHT as error:
+        flash(request, f"Specification not created: {error.message}")
+        return RedirectResponse(f"/programs/{material.program_id}/quality", status_code=303)
+    uow.commit()
+    return RedirectResponse(f"/specifications/{spec.id}", status_code=303)
+
+
+@router.post("/materials/{material_id}/batches")
+async def add_batch(
+    request: Request, material_id: int, uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    form = await request.form()
+    material = specifications.get_material(uow.session, material_id)
+    data = {
+        k: str(form.get(k, "")).strip()
+        for k in ("number", "purpose", "process_version", "scale", "site", "manufactured_on")
+    }
+    try:
+        batch = batches.create_batch(uow, material_id, {k: v for k, v in data.items() if v})
+    except _CAUGHT as error:
+        flash(request, f"Batch not registered: {error.message}")
+        return RedirectResponse(f"/programs/{material.program_id}/quality", status_code=303)
+    uow.commit()
+    return RedirectResponse(f"/batches/{batch.id}", status_code=303)
+
+
+@router.get("/specifications/{spec_id}")
+def specification_page(
+    request: Request, spec_id: int, uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    spec = specifications.get_specification(uow.session, spec_id)
+    return render(
+        request,
+        "quality/specification.html",
+        {
+            "spec": spec,
+            "program": get_program(uow.session, spec.material.program_id),
+            "describe": describe,
+            "kind": "specifications",
+            "generic_sign": False,  # approval is the signature that counts here
+            "record": spec,
+            "trail": audit.trail(uow.session, "specification", spec.id),
+            "signatures": signatures.signatures_for(uow.session, spec),
+            "attachments": files.attachments_for(uow.session, spec),
+        },
+    )
+
+
+@router.post("/specifications/{spec_id}/approve")
+async def approve(request: Request, spec_id: int, uow: UnitOfWork = CurrentPageUow) -> Response:
+    form = await request.form()
+    try:
+        specifications.approve_specification(
+            uow,
+            spec_id,
+            password=str(form.get("password", "")),
+            comment=str(form.get("comment", "")),
+        )
+    except _CAUGHT as error:
+        flash(request, f"Not approved: {error.message}")
+        return RedirectResponse(f"/specifications/{spec_id}", status_code=303)
+    uow.commit()
+    flash(request, "Specification approved: it is now effective.")
+    return RedirectResponse(f"/specifications/{spec_id}", status_code=303)
+
+
+@router.get("/batches/{batch_id}")
+def batch_page(request: Request, batch_id: int, uow: UnitOfWork = CurrentPageUow) -> Response:
+    batch = batches.get_batch(uow.session, batch_id)
+    return render(
+        request,
+        "quality/batch.html",
+        {
+            "batch": batch,
+            "program": get_program(uow.session, batch.material.program_id),
+            "panel": release.release_panel(uow.session, batch),
+            "describe": describe,
+            "results": results.results_of(uow.session, batch, include_invalidated=True),
+            "investigations": release.investigations_of(uow.session, batch),
+            "inputs": batches.inputs_of(uow.session, batch),
+            "kind": "batches",
+            "generic_sign": False,  # release is the signature that counts here
+            "record": batch,
+            "trail": audit.trail(uow.session, "batch", batch.id),
+            "signatures": signatures.signatures_for(uow.session, batch),
+            "attachments": files.attachments_for(uow.session, batch),
+        },
+    )
+
+
+@router.post("/batches/{batch_id}/import")
+async def import_page(
+    request: Request, batch_id: int, uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    form = await request.form()
+    batch = batches.get_batch(uow.session, batch_id)
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InvalidInput("file: choose a CSV or XLSX file of results")
+        table = read_table(await upload.read(), upload.filename)
+        count = results.import_results(uow, table, batch_number=batch.number)
+    except _CAUGHT as error:
+        flash(request, f"Not imported: {error.message}")
+        return RedirectResponse(f"/batches/{batch_id}", status_code=303)
+    uow.commit()
+    flash(request, f"{count} result(s) imported.")
+    return RedirectResponse(f"/batches/{batch_id}", status_code=303)
+
+
+@router.post("/batches/{batch_id}/results")
+async def result_page(
+    request: Request, batch_id: int, uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    form = await request.form()
+    raw = str(form.get("value", "")).strip()
+    try:
+        value: float | None = float(raw)
+    except ValueError:
+        value = None  # "conforms" and the like: the criterion decides whether that is allowed
+    try:
+        results.record_result(
+            uow,
+            batch_id,
+            attribute=str(form.get("attribute", "")),
+            value=value,
+            text="" if value is not None else raw,
+            unit=str(form.get("unit", "")).strip(),
+            tested_on=str(form.get("tested_on", "")).strip() or None,
+        )
+    except _CAUGHT as error:
+        flash(request, f"Not recorded: {error.message}")
+        return RedirectResponse(f"/batches/{batch_id}", status_code=303)
+    uow.commit()
+    flash(request, "Result recorded.")
+    return RedirectResponse(f"/batches/{batch_id}", status_code=303)
+
+
+@router.post("/oos/{oos_id}/findings")
+async def findings_page(
+    request: Request, oos_id: int, uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    form = await request.form()
+    record = release.get_investigation(uow.session, oos_id)
+    try:
+        release.record_findings(
+            uow,
+            oos_id,
+            version=_version(form.get("version")),
+            phase=int(str(form.get("phase", "1"))),
+            findings=str(form.get("findings", "")),
+        )
+    except _CAUGHT as error:
+        flash(request, f"Not recorded: {error.message}")
+        return RedirectResponse(f"/batches/{record.batch_id}#oos-{oos_id}", status_code=303)
+    uow.commit()
+    return RedirectResponse(f"/batches/{record.batch_id}#oos-{oos_id}", status_code=303)
+
+
+@router.post("/oos/{oos_id}/close")
+async def close_page(request: Request, oos_id: int, uow: UnitOfWork = CurrentPageUow) -> Response:
+    form = await request.form()
+    record = release.get_investigation(uow.session, oos_id)
+    try:
+        release.close_investigation(
+            uow,
+            oos_id,
+            version=_version(form.get("version")),
+            conclusion=str(form.get("conclusion", "")),
+            conclusion_text=str(form.get("conclusion_text", "")),
+            capa_reference=str(form.get("capa_reference", "")),
+        )
+    except _CAUGHT as error:
+        flash(request, f"Not closed: {error.message}")
+        return RedirectResponse(f"/batches/{record.batch_id}#oos-{oos_id}", status_code=303)
+    uow.commit()
+    flash(request, f"OOS investigation {oos_id} closed.")
+    return RedirectResponse(f"/batches/{record.batch_id}", status_code=303)
+
+
+@router.post("/batches/{batch_id}/release")
+async def release_page(
+    request: Request, batch_id: int, uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    form = await request.form()
+    try:
+        release.release_batch(
+            uow,
+            batch_id,
+            password=str(form.get("password", "")),
+            comment=str(form.get("comment", "")),
+        )
+    except _CAUGHT as error:
+        flash(request, f"Not released: {error.message}")
+        return RedirectResponse(f"/batches/{batch_id}", status_code=303)
+    uow.commit()
+    flash(request, "Batch released.")
+    return RedirectResponse(f"/batches/{batch_id}", status_code=303)
