@@ -21,6 +21,7 @@ from opencmc.platform.models.quality import (
     Specification,
 )
 from opencmc.platform.models.readiness import ActivityStatus
+from opencmc.platform.models.stability import Pull, StabilityResult, StabilityStudy
 from opencmc.platform.models.storage import Attachment, Job, StoredFile
 from opencmc.platform.models.trail import AuditEvent, Share, Signature
 
@@ -42,12 +43,15 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "Program",
+    "Pull",
     "Result",
     "Role",
     "Share",
     "Signature",
     "SpecAttribute",
     "Specification",
+    "StabilityResult",
+    "StabilityStudy",
     "StoredFile",
     "User",
     "Versioned",
