@@ -45,6 +45,20 @@ NEW_MEMBER = {
 PASSWORDS = {"current_password": PASSWORD, "new_password": "another long passphrase"}
 
 STATUS = {"status": "done", "note": "n"}
+QS_SERIES = (
+    "day,x,flag\n1,10.1,True\n1,9.9,True\n2,10.3,True\n2,10.0,True\n3,9.8,False\n3,10.2,False\n"
+)
+QS_CAL = "conc,area\n1,2.1\n2,3.9\n3,6.2\n4,8.0\n"
+QS_LOTS = "g,y\na,1.0\na,1.2\na,0.9\na,1.1\nb,1.05\nb,1.1\nb,0.95\n"
+QS_LIN = {"csv": QS_CAL, "concentration": "conc", "response": "area"}
+QS_LIN_FORM = {
+    "data": QS_CAL,
+    "characteristic": "linearity",
+    "concentration": "conc",
+    "response": "area",
+}
+QS_CAPABILITY = {"csv": QS_SERIES, "value": "x", "lsl": 9, "usl": 11}
+QS_COMPARE = {"csv": QS_LOTS, "group": "g", "pre": "a", "post": "b"}
 SPEC = {
     "title": "DS release",
     "stage": "phase_1",
@@ -55,8 +69,13 @@ DOE_FACTORS = [{"name": "A", "low": -1, "high": 1}, {"name": "B", "low": -1, "hi
 DOE_DESIGN = {"design": "full", "factors": DOE_FACTORS, "seed": 1}
 VESSEL = {"tank_diameter": "0.2 m", "impeller_diameter": "6.7 cm", "liquid_volume": "5 L"}
 PLANT = {"tank_diameter": "1.2 m", "impeller_diameter": "0.4 m", "liquid_volume": "1100 L"}
-DOE_FORM = {"design": "full", "factor_name": "A", "factor_low": "-1", "factor_high": "1",
-            "factor_kind": "continuous"}  # fmt: skip
+DOE_FORM = {
+    "design": "full",
+    "factor_name": "A",
+    "factor_low": "-1",
+    "factor_high": "1",
+    "factor_kind": "continuous",
+}
 BRIDGING = {
     "clinical_impurities": {"A": 0.1},
     "tox_impurities": {"A": 0.2},
@@ -153,6 +172,29 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "data": {"version": "1", "conclusion": "inconclusive", "conclusion_text": "c"}
     },
     ("POST", "/batches/{batch_id}/release"): {"data": {"password": PASSWORD}},
+    ("POST", "/api/v1/spc/chart"): {"json": {"csv": QS_SERIES, "type": "imr", "value": "x"}},
+    ("POST", "/api/v1/spc/capability"): {"json": QS_CAPABILITY},
+    ("POST", "/api/v1/validation/linearity"): {"json": QS_LIN},
+    ("POST", "/api/v1/validation/accuracy"): {
+        "json": {"csv": QS_CAL, "nominal": "conc", "measured": "area"}
+    },
+    ("POST", "/api/v1/validation/precision"): {
+        "json": {"csv": QS_SERIES, "value": "x", "factors": ["day"]}
+    },
+    ("POST", "/api/v1/validation/lod"): {"json": QS_LIN},
+    ("POST", "/api/v1/validation/report.pdf"): {"json": {"linearity": QS_LIN}},
+    ("POST", "/api/v1/validation/report.html"): {"json": {"linearity": QS_LIN}},
+    ("POST", "/api/v1/comparability"): {"json": QS_COMPARE},
+    ("POST", "/tools/spc"): {"data": {"data": QS_SERIES, "type": "imr", "value": "x"}},
+    ("POST", "/tools/capability"): {
+        "data": {"data": QS_SERIES, "value": "x", "lsl": "9", "usl": "11"}
+    },
+    ("POST", "/tools/validation"): {"data": QS_LIN_FORM},
+    ("POST", "/tools/validation/report.pdf"): {"data": QS_LIN_FORM},
+    ("POST", "/tools/validation/report.html"): {"data": QS_LIN_FORM},
+    ("POST", "/tools/comparability"): {
+        "data": {"data": QS_LOTS, "group": "g", "pre": "a", "post": "b"}
+    },
     ("POST", "/api/v1/doe/designs"): {"json": DOE_DESIGN},
     ("POST", "/api/v1/doe/designs/evaluate"): {
         "json": {"factors": DOE_FACTORS, "candidates": [{"design": "full"}]}
@@ -384,13 +426,16 @@ def test_share_rules(api, factory, alpha) -> None:  # type: ignore[no-untyped-de
     with UnitOfWork(factory, owner) as uow:
         program = programs.get_program(uow.session, alpha["program_id"])
         with pytest.raises(InvalidInput, match="purpose"):
-            shares.grant_share(uow, program, grantee_organisation_id=provider.organisation_id,
-                               purpose=" ")  # fmt: skip
-        share = shares.grant_share(uow, program, grantee_organisation_id=provider.organisation_id,
-                                   purpose="order 17")  # fmt: skip
+            shares.grant_share(
+                uow, program, grantee_organisation_id=provider.organisation_id, purpose=" "
+            )
+        share = shares.grant_share(
+            uow, program, grantee_organisation_id=provider.organisation_id, purpose="order 17"
+        )
         with pytest.raises(Conflict, match="already"):
-            shares.grant_share(uow, program, grantee_organisation_id=provider.organisation_id,
-                               purpose="again")  # fmt: skip
+            shares.grant_share(
+                uow, program, grantee_organisation_id=provider.organisation_id, purpose="again"
+            )
         uow.commit()
     with UnitOfWork(factory, outsider) as uow, pytest.raises(Exception) as refused:
         shares.revoke_share(uow, share.id, "not mine")
@@ -398,8 +443,9 @@ def test_share_rules(api, factory, alpha) -> None:  # type: ignore[no-untyped-de
     with UnitOfWork(factory, provider) as uow:
         shared = programs.get_program(uow.session, alpha["program_id"])
         with pytest.raises(PermissionDenied):
-            shares.grant_share(uow, shared, grantee_organisation_id=outsider.organisation_id,
-                               purpose="resharing")  # fmt: skip
+            shares.grant_share(
+                uow, shared, grantee_organisation_id=outsider.organisation_id, purpose="resharing"
+            )
     trail = api("a.sci").get(f"/api/v1/programs/{alpha['program_id']}/audit").json()
     assert trail[-1]["action"] == "share"
     assert trail[-1]["reason"] == "order 17"

@@ -58,15 +58,55 @@ class Tool:
 
 
 TOOLS: list[Tool] = [
-    Tool("/tools/stability", gettext_noop("Shelf life (ICH Q1E)"),
-         gettext_noop("Poolability, shelf life and a PDF report from long-term stability data.")),
-    Tool("/tools/doe", gettext_noop("Design of experiments"),
-         gettext_noop("Plan screening, response-surface and optimal designs; analyse the "
-                      "results, optimise several responses and map the design space.")),
-    Tool("/tools/calculators", gettext_noop("Regulatory calculators"),
-         gettext_noop("ICH Q3A/Q3B thresholds, M7 limits, stability coverage of clinical "
-                      "supply.")),
-]  # fmt: skip
+    Tool(
+        "/tools/stability",
+        gettext_noop("Shelf life (ICH Q1E)"),
+        gettext_noop("Poolability, shelf life and a PDF report from long-term stability data."),
+    ),
+    Tool(
+        "/tools/doe",
+        gettext_noop("Design of experiments"),
+        gettext_noop(
+            "Plan screening, response-surface and optimal designs; analyse the "
+            "results, optimise several responses and map the design space."
+        ),
+    ),
+    Tool(
+        "/tools/spc",
+        gettext_noop("Control charts (SPC)"),
+        gettext_noop(
+            "I-MR, Xbar-R/S, attribute, EWMA and CUSUM charts; phase I and II; "
+            "Nelson and Western Electric rules."
+        ),
+    ),
+    Tool(
+        "/tools/capability",
+        gettext_noop("Process capability"),
+        gettext_noop(
+            "Cp, Cpk, Pp, Ppk and Cpm with confidence intervals, normality check and expected PPM."
+        ),
+    ),
+    Tool(
+        "/tools/validation",
+        gettext_noop("Method validation (ICH Q2(R2))"),
+        gettext_noop(
+            "Linearity, accuracy, precision and LOD/LOQ against acceptance "
+            "criteria, with a validation report."
+        ),
+    ),
+    Tool(
+        "/tools/comparability",
+        gettext_noop("Comparability (ICH Q5E)"),
+        gettext_noop(
+            "TOST, quality ranges and tolerance intervals of pre- against post-change lots."
+        ),
+    ),
+    Tool(
+        "/tools/calculators",
+        gettext_noop("Regulatory calculators"),
+        gettext_noop("ICH Q3A/Q3B thresholds, M7 limits, stability coverage of clinical supply."),
+    ),
+]
 
 
 CALCULATORS: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
