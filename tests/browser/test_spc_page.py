@@ -31,7 +31,12 @@ def test_upload_pick_columns_and_see_the_out_of_control_subgroups(
     phase2 = page.locator("#spc-phase-II")
     expect(phase2.locator(".out-of-control")).to_have_text("37, 38, 39")
     expect(phase2.locator("table.signals")).to_contain_text("nelson1")
-    expect(phase2.locator("figure.plot svg")).to_be_visible()
+    # the interactive chart replaced the static one: a point per subgroup, signals in red
+    chart = phase2.locator("figure.plot svg.chart")
+    expect(chart).to_be_visible()
+    signals = chart.locator("circle.signal title").all_text_contents()
+    for subgroup in ("37", "38", "39"):
+        assert any(t.startswith(f"{subgroup}:") for t in signals), (subgroup, signals)
     # the header is known now: the columns are offered as choices, the data kept
     expect(page.get_by_label("Subgroup column")).to_have_value("sample")
     page.get_by_label("Chart type").select_option("xbar-s")

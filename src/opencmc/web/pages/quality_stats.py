@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
@@ -193,6 +194,36 @@ def _chart_view(chart: Any, phase: str) -> dict[str, Any]:
         "signals": [qs.plain(s.to_dict()) for p in panels for s in p.signals],
         "out_of_control": [qs.plain(labels[i]) for i in chart.out_of_control],
         "svg": figure_svg(chart.plot()),
+        "points": _chart_points(chart),
+    }
+
+
+MAX_INTERACTIVE_POINTS = 5000
+
+
+def _line(value: Any, n: int) -> list[float | None]:
+    if value is None:
+        return [None] * n
+    values = np.broadcast_to(np.asarray(value, dtype=float), (n,))
+    return [None if not np.isfinite(v) else float(v) for v in values]
+
+
+def _chart_points(chart: Any) -> dict[str, Any] | None:
+    """The main panel as plain lists for the interactive chart (none for huge series: the
+    static plot stays)."""
+    n = len(chart.values)
+    if n > MAX_INTERACTIVE_POINTS:
+        return None
+    flagged = {p for signal in chart.signals for p in signal.points}
+    return {
+        "title": chart.chart,
+        "labels": [str(label) for label in chart.labels],
+        "values": [None if not np.isfinite(v) else float(v) for v in chart.values],
+        "center": _line(chart.center, n),
+        "lcl": _line(chart.lcl, n),
+        "ucl": _line(chart.ucl, n),
+        "excluded": [bool(x) for x in np.asarray(chart.excluded, dtype=bool)],
+        "signals": sorted(flagged),
     }
 
 
