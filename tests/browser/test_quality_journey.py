@@ -5,6 +5,7 @@ downloaded and read."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -108,3 +109,56 @@ def test_specification_oos_release_and_certificate(
         "approved",
     ):
         assert expected in text, expected
+
+
+def test_stability_study_three_batches_and_the_shelf_life_plot(
+    page: Page, live_server: str, tmp_path: Path
+) -> None:
+    from tests.platform.test_stability_studies import SLOPES, _rows
+
+    sign_in(page, live_server, "a.sci")
+    page.get_by_role("link", name="Register a program").click()
+    page.get_by_label("Name").fill("AB-8 stability")
+    page.get_by_label("Modality").select_option("monoclonal_antibody")
+    page.get_by_role("button", name="Register").click()
+    program_url = page.url
+    page.get_by_role("link", name="Quality records").click()
+    page.get_by_label("Name").fill("AB-8 DS")
+    page.get_by_role("button", name="Add").click()
+    page.get_by_text("New specification version").click()
+    page.get_by_label("Attribute 1", exact=True).fill("SEC purity")
+    page.get_by_label("Category 1", exact=True).select_option("purity")
+    page.get_by_label("Lower 1", exact=True).fill("95")
+    page.get_by_label("Unit 1", exact=True).fill("%")
+    page.get_by_label("Decimals 1", exact=True).fill("1")
+    page.get_by_role("button", name="Create draft").click()
+    spec_url = page.url
+    _switch_user(page, live_server, "a.qa")
+    page.goto(spec_url)
+    page.get_by_label("Password (to confirm it is you)").fill(PASSWORD)
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator("#spec-status")).to_have_text("effective")
+
+    for number in SLOPES:
+        page.goto(program_url + "/quality")
+        page.get_by_text("Register a batch").click()
+        page.get_by_label("Batch number").fill(number)
+        page.get_by_label("Purpose").select_option("stability")
+        page.get_by_role("button", name="Register", exact=True).click()
+    page.goto(program_url + "/quality")
+    page.get_by_text("Plan a stability study").click()
+    page.get_by_label(re.compile("5 °C ± 3 °C")).check()
+    page.get_by_label("Time points (months)").fill("0, 3, 6, 9, 12")
+    page.get_by_label("Start date").fill("2026-01-15")
+    page.get_by_role("button", name="Plan the study").click()
+    expect(page.locator("#calendar tbody tr")).to_have_count(15)
+
+    results = tmp_path / "stability.csv"
+    _rows().to_csv(results, index=False)
+    page.get_by_label("Results file").set_input_files(str(results))
+    page.get_by_role("button", name="Record").click()
+    expect(page.get_by_text("12 result(s) recorded.")).to_be_visible()
+    expect(page.locator("#study-shelf-life")).to_contain_text("months")
+    chart = page.locator("#analysis svg.chart")
+    expect(chart).to_be_visible()
+    expect(chart.locator("circle")).to_have_count(12)

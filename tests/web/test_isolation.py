@@ -45,6 +45,30 @@ NEW_MEMBER = {
 PASSWORDS = {"current_password": PASSWORD, "new_password": "another long passphrase"}
 
 STATUS = {"status": "done", "note": "n"}
+STUDY = {
+    "title": "s",
+    "batch_ids": [1],
+    "conditions": ["5C"],
+    "time_points": [0, 3],
+    "tests": ["Assay"],
+    "start_date": "2026-01-01",
+}
+STUDY_FORM = {
+    "title": "s",
+    "batch_ids": "1",
+    "conditions": "5C",
+    "time_points": "0, 3",
+    "tests": "Assay",
+    "start_date": "2026-01-01",
+}
+STUDY_ROW = {
+    "batch": "ALPHA-1",
+    "condition": "5C",
+    "months": 0,
+    "attribute": "Assay",
+    "value": 99.0,
+    "unit": "%",
+}
 QS_SERIES = (
     "day,x,flag\n1,10.1,True\n1,9.9,True\n2,10.3,True\n2,10.0,True\n3,9.8,False\n3,10.2,False\n"
 )
@@ -84,7 +108,10 @@ BRIDGING = {
     "reporting_threshold": 0.05,
 }
 # GET routes that need a query string
-QUERIES = {("GET", "/api/v1/roadmap"): "?modality=mab&current_stage=candidate&target=phase1"}
+QUERIES = {
+    ("GET", "/api/v1/roadmap"): "?modality=mab&current_stage=candidate&target=phase1",
+    ("GET", "/api/v1/stability-studies/{study_id}/analysis"): "?attribute=Assay&condition=5C",
+}
 
 # how to call each changing route (JSON for the API, form fields for pages)
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -195,6 +222,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/tools/comparability"): {
         "data": {"data": QS_LOTS, "group": "g", "pre": "a", "post": "b"}
     },
+    ("POST", "/api/v1/materials/{material_id}/stability-studies"): {"json": STUDY},
+    ("POST", "/api/v1/stability-studies/{study_id}/results"): {"json": {"rows": [STUDY_ROW]}},
+    ("POST", "/api/v1/stability-studies/{study_id}/results/import"): {"files": "upload"},
+    ("POST", "/materials/{material_id}/stability-studies"): {"data": STUDY_FORM},
+    ("POST", "/stability-studies/{study_id}/results"): {"files": "upload"},
     ("POST", "/api/v1/doe/designs"): {"json": DOE_DESIGN},
     ("POST", "/api/v1/doe/designs/evaluate"): {
         "json": {"factors": DOE_FACTORS, "candidates": [{"design": "full"}]}
@@ -271,11 +303,16 @@ def alpha(api, factory) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         json={"attribute": "Assay", "value": 80.0, "unit": "%"},
     )
     oos_id = mina.get(f"/api/v1/batches/{batch['id']}").json()["investigations"][0]["id"]
+    study = mina.post(
+        f"/api/v1/materials/{material['id']}/stability-studies",
+        json={**STUDY, "batch_ids": [batch["id"]]},
+    ).json()
     return {
         "material_id": material["id"],
         "spec_id": spec["id"],
         "batch_id": batch["id"],
         "oos_id": oos_id,
+        "study_id": study["id"],
         "program_id": program["id"],
         "candidate_id": candidate["id"],
         "attachment_id": attachment["id"],
@@ -298,6 +335,7 @@ def _instances(path: str, ids: dict[str, Any]) -> list[str]:
             ("batches", "batch_id"),
             ("specifications", "spec_id"),
             ("oos", "oos_id"),
+            ("stability-studies", "study_id"),
         )
     ]
 

@@ -16,6 +16,7 @@ from opencmc.platform.programs import get_candidate, get_program
 from opencmc.platform.quality.batches import get_batch
 from opencmc.platform.quality.release import get_investigation
 from opencmc.platform.quality.specifications import get_specification
+from opencmc.platform.quality.stability import get_study
 from opencmc.platform.readiness import get_activity_status
 
 Loader = Callable[[Session, int], Any]
@@ -27,6 +28,7 @@ RECORD_KINDS: dict[str, Loader] = {
     "batches": get_batch,
     "specifications": get_specification,
     "oos": get_investigation,
+    "stability-studies": get_study,
 }
 
 

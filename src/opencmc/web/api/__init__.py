@@ -14,6 +14,7 @@ from opencmc.web.api import (
     roadmap,
     scaleup,
     stability,
+    stability_studies,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -23,6 +24,7 @@ for module in (
     quality,
     quality_stats,
     stability,
+    stability_studies,
     doe,
     scaleup,
     records,

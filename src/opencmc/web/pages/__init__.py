@@ -14,6 +14,7 @@ from opencmc.web.pages import (
     records,
     roadmap,
     session,
+    stability_studies,
     tools,
 )
 
@@ -24,6 +25,7 @@ for module in (
     programs,
     roadmap,
     quality,
+    stability_studies,
     calculators,
     tools,
     quality_stats,

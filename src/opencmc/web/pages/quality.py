@@ -14,7 +14,7 @@ from opencmc.platform import audit, files, signatures
 from opencmc.platform.errors import AuthenticationFailed, Conflict, InvalidInput
 from opencmc.platform.models import Specification
 from opencmc.platform.programs import get_program
-from opencmc.platform.quality import batches, release, results, specifications
+from opencmc.platform.quality import batches, release, results, specifications, stability
 from opencmc.platform.quality.evaluation import describe
 from opencmc.platform.tables import read_table
 from opencmc.platform.uow import UnitOfWork
@@ -23,6 +23,7 @@ from opencmc.web.templating import flash, render
 
 router = APIRouter()
 ATTRIBUTE_ROWS = 8
+
 _CAUGHT = (InvalidInput, Conflict, AuthenticationFailed)
 
 
@@ -59,6 +60,12 @@ def _attributes(form: FormData) -> list[dict[str, Any]]:
     return rows
 
 
+def _tests_of(uow: UnitOfWork, material_id: int) -> list[str]:
+    """The attributes of the material's effective specification (what a study can test)."""
+    spec = specifications.effective_specification(uow.session, material_id)
+    return [a.name for a in spec.attributes] if spec else []
+
+
 def _version(raw: Any) -> int | None:
     text = str(raw or "").strip()
     return int(text) if text.isdigit() else None
@@ -80,6 +87,8 @@ def program_quality(
                 )
             ),
             "batches": batches.batches_of(uow.session, m.id),
+            "studies": stability.studies_of(uow.session, m.id),
+            "tests": _tests_of(uow, m.id),
         }
         for m in materials
     }
@@ -93,6 +102,7 @@ def program_quality(
             "kinds": specifications.MATERIAL_KINDS,
             "purposes": batches.PURPOSES,
             "categories": specifications.CATEGORIES,
+            "conditions": stability.CONDITIONS,
             "rows": range(ATTRIBUTE_ROWS),
         },
     )
