@@ -111,6 +111,7 @@ BRIDGING = {
 QUERIES = {
     ("GET", "/api/v1/roadmap"): "?modality=mab&current_stage=candidate&target=phase1",
     ("GET", "/api/v1/stability-studies/{study_id}/analysis"): "?attribute=Assay&condition=5C",
+    ("GET", "/api/v1/materials/{material_id}/trend"): "?attribute=Assay",
 }
 
 # how to call each changing route (JSON for the API, form fields for pages)

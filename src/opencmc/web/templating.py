@@ -37,6 +37,7 @@ _environment = jinja2.Environment(
 templates = Jinja2Templates(env=_environment)
 templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
 templates.env.globals.update(
+    zip=zip,
     version=__version__,
     modalities=list(Modality),
     stages=list(Stage),

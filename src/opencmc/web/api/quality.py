@@ -9,11 +9,12 @@ from fastapi import APIRouter, Form, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from opencmc.platform.programs import get_program
-from opencmc.platform.quality import batches, release, results, specifications
+from opencmc.platform.quality import batches, release, results, specifications, trending
 from opencmc.platform.signatures import signatures_for
 from opencmc.platform.tables import read_table
 from opencmc.platform.uow import UnitOfWork
 from opencmc.reports.coa import coa_lines, coa_pdf
+from opencmc.web.api.quality_stats import plain
 from opencmc.web.auth import CurrentApiUow
 
 router = APIRouter(tags=["quality"])
@@ -262,3 +263,17 @@ def certificate(batch_id: int, uow: UnitOfWork = CurrentApiUow) -> Response:
         media_type="application/pdf",
         headers={"content-disposition": f'attachment; filename="CoA-{batch.number}.pdf"'},
     )
+
+
+@router.get("/materials/{material_id}/trend")
+def trend(material_id: int, attribute: str, uow: UnitOfWork = CurrentApiUow) -> dict[str, Any]:
+    """An attribute across the material's batches: I-MR chart with Nelson rules, capability."""
+    return plain(trending.trend(uow.session, material_id, attribute).to_dict())
+
+
+@router.get("/materials/{material_id}/release-panel")
+def release_panel_template(
+    material_id: int, uow: UnitOfWork = CurrentApiUow
+) -> list[dict[str, Any]]:
+    """The modality's typical release panel as draft attributes (illustrative criteria)."""
+    return trending.panel_template(uow.session, material_id)

@@ -14,11 +14,20 @@ from opencmc.platform import audit, files, signatures
 from opencmc.platform.errors import AuthenticationFailed, Conflict, InvalidInput
 from opencmc.platform.models import Specification
 from opencmc.platform.programs import get_program
-from opencmc.platform.quality import batches, release, results, specifications, stability
+from opencmc.platform.quality import (
+    batches,
+    release,
+    results,
+    specifications,
+    stability,
+    trending,
+)
 from opencmc.platform.quality.evaluation import describe
 from opencmc.platform.tables import read_table
 from opencmc.platform.uow import UnitOfWork
+from opencmc.reports.coa import coa_lines
 from opencmc.web.auth import CurrentPageUow
+from opencmc.web.pages.quality_stats import chart_points
 from opencmc.web.templating import flash, render
 
 router = APIRouter()
@@ -39,7 +48,7 @@ def _number(raw: Any) -> float | None:
 
 def _attributes(form: FormData) -> list[dict[str, Any]]:
     rows = []
-    for i in range(ATTRIBUTE_ROWS):
+    for i in range(ATTRIBUTE_ROWS * 4):
         name = str(form.get(f"name_{i}", "")).strip()
         if not name:
             continue
@@ -73,7 +82,7 @@ def _version(raw: Any) -> int | None:
 
 @router.get("/programs/{program_id}/quality")
 def program_quality(
-    request: Request, program_id: int, uow: UnitOfWork = CurrentPageUow
+    request: Request, program_id: int, template: int | None = None, uow: UnitOfWork = CurrentPageUow
 ) -> Response:
     program = get_program(uow.session, program_id)
     materials = specifications.materials_of(uow.session, program.id)
@@ -103,7 +112,14 @@ def program_quality(
             "purposes": batches.PURPOSES,
             "categories": specifications.CATEGORIES,
             "conditions": stability.CONDITIONS,
-            "rows": range(ATTRIBUTE_ROWS),
+            # a specification draft prefilled from the typical release panel, when asked
+            "template_for": template,
+            "template": trending.panel_template(uow.session, template) if template else [],
+            "rows": range(
+                max(ATTRIBUTE_ROWS, len(trending.panel_template(uow.session, template)) + 2)
+                if template
+                else ATTRIBUTE_ROWS
+            ),
         },
     )
 
@@ -336,3 +352,44 @@ async def release_page(
     uow.commit()
     flash(request, "Batch released.")
     return RedirectResponse(f"/batches/{batch_id}", status_code=303)
+
+
+@router.get("/materials/{material_id}/trend")
+def trend_page(
+    request: Request, material_id: int, attribute: str = "", uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    """Continued process verification: an attribute's control chart and capability."""
+    material = specifications.get_material(uow.session, material_id)
+    spec = specifications.effective_specification(uow.session, material.id)
+    names = [
+        a.name
+        for a in (spec.attributes if spec else [])
+        if a.criterion_type in ("limits", "report")
+    ]
+    context: dict[str, Any] = {
+        "material": material,
+        "program": get_program(uow.session, material.program_id),
+        "names": names,
+        "attribute": attribute or (names[0] if names else ""),
+    }
+    if context["attribute"]:
+        found = trending.trend(uow.session, material.id, context["attribute"])
+        context["trend"] = found
+        if found.chart is not None:
+            context["points"] = chart_points(found.chart)
+            context["signals"] = [s.to_dict() for s in found.chart.signals]
+    return render(request, "quality/trend.html", context)
+
+
+@router.get("/batches/{batch_id}/coa")
+def coa_page(request: Request, batch_id: int, uow: UnitOfWork = CurrentPageUow) -> Response:
+    """The certificate of analysis as a page (the PDF carries the same content)."""
+    batch = batches.get_batch(uow.session, batch_id)
+    program = get_program(uow.session, batch.material.program_id)
+    lines = coa_lines(
+        release.release_panel(uow.session, batch),
+        batches.inputs_of(uow.session, batch),
+        signatures.signatures_for(uow.session, batch),
+        program.name,
+    )
+    return render(request, "quality/coa.html", {"batch": batch, "lines": lines})

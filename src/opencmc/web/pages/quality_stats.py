@@ -194,7 +194,7 @@ def _chart_view(chart: Any, phase: str) -> dict[str, Any]:
         "signals": [qs.plain(s.to_dict()) for p in panels for s in p.signals],
         "out_of_control": [qs.plain(labels[i]) for i in chart.out_of_control],
         "svg": figure_svg(chart.plot()),
-        "points": _chart_points(chart),
+        "points": chart_points(chart),
     }
 
 
@@ -208,7 +208,7 @@ def _line(value: Any, n: int) -> list[float | None]:
     return [None if not np.isfinite(v) else float(v) for v in values]
 
 
-def _chart_points(chart: Any) -> dict[str, Any] | None:
+def chart_points(chart: Any) -> dict[str, Any] | None:
     """The main panel as plain lists for the interactive chart (none for huge series: the
     static plot stays)."""
     n = len(chart.values)
