@@ -15,6 +15,7 @@ from opencmc.platform.errors import NotFound
 from opencmc.platform.programs import get_candidate, get_program
 from opencmc.platform.quality.batches import get_batch
 from opencmc.platform.quality.release import get_investigation
+from opencmc.platform.quality.results import get_result
 from opencmc.platform.quality.specifications import get_specification
 from opencmc.platform.quality.stability import get_study
 from opencmc.platform.readiness import get_activity_status
@@ -29,6 +30,7 @@ RECORD_KINDS: dict[str, Loader] = {
     "specifications": get_specification,
     "oos": get_investigation,
     "stability-studies": get_study,
+    "results": get_result,
 }
 
 

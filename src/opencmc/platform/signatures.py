@@ -37,6 +37,8 @@ def sign(
 ) -> Signature:
     """Sign ``record`` as the unit of work's actor after checking their password again."""
     actor = uow.require_actor()
+    if not hasattr(record, "signable_content"):
+        raise InvalidInput(f"a {record.entity_type} is not signed on its own; sign its record")
     if meaning not in SIGNATURE_MEANINGS:
         allowed = ", ".join(SIGNATURE_MEANINGS)
         raise InvalidInput(f"meaning: expected one of {allowed}, got {meaning!r}", field="meaning")
@@ -100,6 +102,8 @@ class SignatureStatus:
 
 def signatures_for(session: Session, record: Signable) -> list[SignatureStatus]:
     """A record's signatures, each marked valid only while the content is unchanged."""
+    if not hasattr(record, "signable_content"):
+        return []
     current = record_hash(record)
     found = session.scalars(
         select(Signature)

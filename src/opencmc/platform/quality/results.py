@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opencmc.platform.audit import record_event
-from opencmc.platform.errors import Conflict, InvalidInput
+from opencmc.platform.errors import Conflict, InvalidInput, NotFound
 from opencmc.platform.models import Batch, OosInvestigation, Result, SpecAttribute
 from opencmc.platform.quality.batches import _date, find_batch, get_batch
 from opencmc.platform.quality.evaluation import evaluate
@@ -290,3 +290,11 @@ def results_of(session: Session, batch: Batch, include_invalidated: bool = False
     if not include_invalidated:
         query = query.where(Result.invalidated_at.is_(None))
     return list(session.scalars(query))
+
+
+def get_result(session: Session, result_id: int) -> Result:
+    """One result (raw data attach to it through the attachment store)."""
+    result = session.get(Result, result_id)
+    if result is None:
+        raise NotFound(f"no result {result_id}")
+    return result
