@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from opencmc import __version__
@@ -82,3 +83,29 @@ def render_error(request: Request, status_code: int, message: str) -> HTMLRespon
 
 def flash(request: Request, message: str) -> None:
     request.session["flash"] = message
+
+
+def form_outcome(
+    request: Request,
+    uow: Any,
+    action: Callable[[], Any],
+    *,
+    back: str,
+    failed: str,
+    success: str | Callable[[Any], str],
+    done: str | Callable[[Any], str] | None = None,
+) -> RedirectResponse:
+    """Run a form's one workflow call. Refused (bad input, a conflict, a wrong password):
+    say why and go ``back`` with nothing written. Accepted: commit, say ``done``, go to
+    ``success``. A missing or foreign record is not caught: it stays a 404."""
+    from opencmc.platform.errors import AuthenticationFailed, Conflict, InvalidInput
+
+    try:
+        value = action()
+    except (InvalidInput, Conflict, AuthenticationFailed) as error:
+        flash(request, f"{failed}: {error.message}")
+        return RedirectResponse(back, status_code=303)
+    uow.commit()
+    if done is not None:
+        flash(request, done(value) if callable(done) else done)
+    return RedirectResponse(success(value) if callable(success) else success, status_code=303)

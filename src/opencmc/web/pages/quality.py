@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
@@ -28,7 +28,7 @@ from opencmc.platform.uow import UnitOfWork
 from opencmc.reports.coa import coa_lines
 from opencmc.web.auth import CurrentPageUow
 from opencmc.web.pages.quality_stats import chart_points
-from opencmc.web.templating import flash, render
+from opencmc.web.templating import form_outcome, render
 
 router = APIRouter()
 ATTRIBUTE_ROWS = 8
@@ -129,15 +129,17 @@ async def add_material(
     request: Request, program_id: int, uow: UnitOfWork = CurrentPageUow
 ) -> Response:
     form = await request.form()
-    try:
-        specifications.create_material(
+    here = f"/programs/{program_id}/quality"
+    return form_outcome(
+        request,
+        uow,
+        lambda: specifications.create_material(
             uow, program_id, str(form.get("kind", "")), str(form.get("name", ""))
-        )
-    except _CAUGHT as error:
-        flash(request, f"Not added: {error.message}")
-        return RedirectResponse(f"/programs/{program_id}/quality", status_code=303)
-    uow.commit()
-    return RedirectResponse(f"/programs/{program_id}/quality", status_code=303)
+        ),
+        back=here,
+        failed="Not added",
+        success=here,
+    )
 
 
 @router.post("/materials/{material_id}/specifications")
@@ -146,19 +148,20 @@ async def add_specification(
 ) -> Response:
     form = await request.form()
     material = specifications.get_material(uow.session, material_id)
-    try:
-        spec = specifications.create_specification(
+    return form_outcome(
+        request,
+        uow,
+        lambda: specifications.create_specification(
             uow,
             material_id,
             title=str(form.get("title", "")),
             stage=str(form.get("stage", "")),
             attributes=_attributes(form),
-        )
-    except _CAUGHT as error:
-        flash(request, f"Specification not created: {error.message}")
-        return RedirectResponse(f"/programs/{material.program_id}/quality", status_code=303)
-    uow.commit()
-    return RedirectResponse(f"/specifications/{spec.id}", status_code=303)
+        ),
+        back=f"/programs/{material.program_id}/quality",
+        failed="Specification not created",
+        success=lambda spec: f"/specifications/{spec.id}",
+    )
 
 
 @router.post("/materials/{material_id}/batches")
@@ -167,17 +170,16 @@ async def add_batch(
 ) -> Response:
     form = await request.form()
     material = specifications.get_material(uow.session, material_id)
-    data = {
-        k: str(form.get(k, "")).strip()
-        for k in ("number", "purpose", "process_version", "scale", "site", "manufactured_on")
-    }
-    try:
-        batch = batches.create_batch(uow, material_id, {k: v for k, v in data.items() if v})
-    except _CAUGHT as error:
-        flash(request, f"Batch not registered: {error.message}")
-        return RedirectResponse(f"/programs/{material.program_id}/quality", status_code=303)
-    uow.commit()
-    return RedirectResponse(f"/batches/{batch.id}", status_code=303)
+    fields = ("number", "purpose", "process_version", "scale", "site", "manufactured_on")
+    data = {k: str(form.get(k, "")).strip() for k in fields}
+    return form_outcome(
+        request,
+        uow,
+        lambda: batches.create_batch(uow, material_id, {k: v for k, v in data.items() if v}),
+        back=f"/programs/{material.program_id}/quality",
+        failed="Batch not registered",
+        success=lambda batch: f"/batches/{batch.id}",
+    )
 
 
 @router.get("/specifications/{spec_id}")
@@ -205,19 +207,21 @@ def specification_page(
 @router.post("/specifications/{spec_id}/approve")
 async def approve(request: Request, spec_id: int, uow: UnitOfWork = CurrentPageUow) -> Response:
     form = await request.form()
-    try:
-        specifications.approve_specification(
+    here = f"/specifications/{spec_id}"
+    return form_outcome(
+        request,
+        uow,
+        lambda: specifications.approve_specification(
             uow,
             spec_id,
             password=str(form.get("password", "")),
             comment=str(form.get("comment", "")),
-        )
-    except _CAUGHT as error:
-        flash(request, f"Not approved: {error.message}")
-        return RedirectResponse(f"/specifications/{spec_id}", status_code=303)
-    uow.commit()
-    flash(request, "Specification approved: it is now effective.")
-    return RedirectResponse(f"/specifications/{spec_id}", status_code=303)
+        ),
+        back=here,
+        failed="Not approved",
+        success=here,
+        done="Specification approved: it is now effective.",
+    )
 
 
 @router.get("/batches/{batch_id}")
@@ -251,17 +255,24 @@ async def import_page(
     form = await request.form()
     batch = batches.get_batch(uow.session, batch_id)
     upload = form.get("file")
-    try:
-        if not isinstance(upload, UploadFile) or not upload.filename:
+    content = await upload.read() if isinstance(upload, UploadFile) and upload.filename else b""
+
+    def run() -> int:
+        if not content:
             raise InvalidInput("file: choose a CSV or XLSX file of results")
-        table = read_table(await upload.read(), upload.filename)
-        count = results.import_results(uow, table, batch_number=batch.number)
-    except _CAUGHT as error:
-        flash(request, f"Not imported: {error.message}")
-        return RedirectResponse(f"/batches/{batch_id}", status_code=303)
-    uow.commit()
-    flash(request, f"{count} result(s) imported.")
-    return RedirectResponse(f"/batches/{batch_id}", status_code=303)
+        table = read_table(content, upload.filename)  # type: ignore[union-attr]
+        return results.import_results(uow, table, batch_number=batch.number)
+
+    here = f"/batches/{batch_id}"
+    return form_outcome(
+        request,
+        uow,
+        run,
+        back=here,
+        failed="Not imported",
+        success=here,
+        done=lambda count: f"{count} result(s) imported.",
+    )
 
 
 @router.post("/batches/{batch_id}/results")
@@ -274,8 +285,11 @@ async def result_page(
         value: float | None = float(raw)
     except ValueError:
         value = None  # "conforms" and the like: the criterion decides whether that is allowed
-    try:
-        results.record_result(
+    here = f"/batches/{batch_id}"
+    return form_outcome(
+        request,
+        uow,
+        lambda: results.record_result(
             uow,
             batch_id,
             attribute=str(form.get("attribute", "")),
@@ -283,13 +297,12 @@ async def result_page(
             text="" if value is not None else raw,
             unit=str(form.get("unit", "")).strip(),
             tested_on=str(form.get("tested_on", "")).strip() or None,
-        )
-    except _CAUGHT as error:
-        flash(request, f"Not recorded: {error.message}")
-        return RedirectResponse(f"/batches/{batch_id}", status_code=303)
-    uow.commit()
-    flash(request, "Result recorded.")
-    return RedirectResponse(f"/batches/{batch_id}", status_code=303)
+        ),
+        back=here,
+        failed="Not recorded",
+        success=here,
+        done="Result recorded.",
+    )
 
 
 @router.post("/oos/{oos_id}/findings")
@@ -298,40 +311,43 @@ async def findings_page(
 ) -> Response:
     form = await request.form()
     record = release.get_investigation(uow.session, oos_id)
-    try:
-        release.record_findings(
+    here = f"/batches/{record.batch_id}#oos-{oos_id}"
+    return form_outcome(
+        request,
+        uow,
+        lambda: release.record_findings(
             uow,
             oos_id,
             version=_version(form.get("version")),
             phase=int(str(form.get("phase", "1"))),
             findings=str(form.get("findings", "")),
-        )
-    except _CAUGHT as error:
-        flash(request, f"Not recorded: {error.message}")
-        return RedirectResponse(f"/batches/{record.batch_id}#oos-{oos_id}", status_code=303)
-    uow.commit()
-    return RedirectResponse(f"/batches/{record.batch_id}#oos-{oos_id}", status_code=303)
+        ),
+        back=here,
+        failed="Not recorded",
+        success=here,
+    )
 
 
 @router.post("/oos/{oos_id}/close")
 async def close_page(request: Request, oos_id: int, uow: UnitOfWork = CurrentPageUow) -> Response:
     form = await request.form()
     record = release.get_investigation(uow.session, oos_id)
-    try:
-        release.close_investigation(
+    return form_outcome(
+        request,
+        uow,
+        lambda: release.close_investigation(
             uow,
             oos_id,
             version=_version(form.get("version")),
             conclusion=str(form.get("conclusion", "")),
             conclusion_text=str(form.get("conclusion_text", "")),
             capa_reference=str(form.get("capa_reference", "")),
-        )
-    except _CAUGHT as error:
-        flash(request, f"Not closed: {error.message}")
-        return RedirectResponse(f"/batches/{record.batch_id}#oos-{oos_id}", status_code=303)
-    uow.commit()
-    flash(request, f"OOS investigation {oos_id} closed.")
-    return RedirectResponse(f"/batches/{record.batch_id}", status_code=303)
+        ),
+        back=f"/batches/{record.batch_id}#oos-{oos_id}",
+        failed="Not closed",
+        success=f"/batches/{record.batch_id}",
+        done=f"OOS investigation {oos_id} closed.",
+    )
 
 
 @router.post("/batches/{batch_id}/release")
@@ -339,19 +355,21 @@ async def release_page(
     request: Request, batch_id: int, uow: UnitOfWork = CurrentPageUow
 ) -> Response:
     form = await request.form()
-    try:
-        release.release_batch(
+    here = f"/batches/{batch_id}"
+    return form_outcome(
+        request,
+        uow,
+        lambda: release.release_batch(
             uow,
             batch_id,
             password=str(form.get("password", "")),
             comment=str(form.get("comment", "")),
-        )
-    except _CAUGHT as error:
-        flash(request, f"Not released: {error.message}")
-        return RedirectResponse(f"/batches/{batch_id}", status_code=303)
-    uow.commit()
-    flash(request, "Batch released.")
-    return RedirectResponse(f"/batches/{batch_id}", status_code=303)
+        ),
+        back=here,
+        failed="Not released",
+        success=here,
+        done="Batch released.",
+    )
 
 
 @router.get("/materials/{material_id}/trend")

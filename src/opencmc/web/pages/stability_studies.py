@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from opencmc.platform import audit
-from opencmc.platform.errors import Conflict, InvalidInput
+from opencmc.platform.errors import InvalidInput
 from opencmc.platform.programs import get_program
 from opencmc.platform.quality import specifications
 from opencmc.platform.quality import stability as studies
@@ -19,7 +19,7 @@ from opencmc.platform.uow import UnitOfWork
 from opencmc.reports.stability_report import shelf_life_svg
 from opencmc.science.stats import StatsInputError
 from opencmc.web.auth import CurrentPageUow
-from opencmc.web.templating import flash, render
+from opencmc.web.templating import form_outcome, render
 
 router = APIRouter()
 
@@ -39,24 +39,25 @@ async def plan_study(
 ) -> Response:
     form = await request.form()
     material = specifications.get_material(uow.session, material_id)
-    try:
-        study = studies.create_study(
+    custom = [c.strip() for c in str(form.get("custom_condition", "")).split(",") if c.strip()]
+    return form_outcome(
+        request,
+        uow,
+        lambda: studies.create_study(
             uow,
             material_id,
             title=str(form.get("title", "")),
             batch_ids=[int(v) for v in form.getlist("batch_ids")],
-            conditions=[str(v) for v in form.getlist("conditions")]
-            + [c.strip() for c in str(form.get("custom_condition", "")).split(",") if c.strip()],
+            conditions=[str(v) for v in form.getlist("conditions")] + custom,
             time_points=_numbers(str(form.get("time_points", ""))),
             tests=[str(v) for v in form.getlist("tests")],
             start_date=str(form.get("start_date", "")),
             orientation=str(form.get("orientation", "")),
-        )
-    except (InvalidInput, Conflict) as error:
-        flash(request, f"Study not planned: {error.message}")
-        return RedirectResponse(f"/programs/{material.program_id}/quality", status_code=303)
-    uow.commit()
-    return RedirectResponse(f"/stability-studies/{study.id}", status_code=303)
+        ),
+        back=f"/programs/{material.program_id}/quality",
+        failed="Study not planned",
+        success=lambda study: f"/stability-studies/{study.id}",
+    )
 
 
 @router.get("/stability-studies/{study_id}")
@@ -99,21 +100,20 @@ async def study_results(
 ) -> Response:
     form = await request.form()
     upload = form.get("file")
-    try:
-        if not isinstance(upload, UploadFile) or not upload.filename:
+    content = await upload.read() if isinstance(upload, UploadFile) and upload.filename else b""
+
+    def run() -> list[Any]:
+        if not content:
             raise InvalidInput("file: choose a CSV or XLSX of results", field="file")
-        written = studies.record_results(
-            uow, study_id, read_table(await upload.read(), upload.filename)
+        return studies.record_results(uow, study_id, read_table(content, upload.filename))  # type: ignore[union-attr]
+
+    def said(written: list[Any]) -> str:
+        flagged = sum(1 for w in written if w.out_of_trend)
+        return f"{len(written)} result(s) recorded" + (
+            f"; {flagged} out of trend." if flagged else "."
         )
-    except (InvalidInput, Conflict) as error:
-        flash(request, f"Not recorded: {error.message}")
-        return RedirectResponse(f"/stability-studies/{study_id}", status_code=303)
-    flagged = sum(1 for w in written if w.out_of_trend)
-    uow.commit()
-    flash(
-        request,
-        f"{len(written)} result(s) recorded"
-        + (f"; {flagged} out of trend" if flagged else "")
-        + ".",
+
+    here = f"/stability-studies/{study_id}"
+    return form_outcome(
+        request, uow, run, back=here, failed="Not recorded", success=here, done=said
     )
-    return RedirectResponse(f"/stability-studies/{study_id}", status_code=303)
