@@ -10,18 +10,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from opencmc.cli.engine_io import fail as _fail
+
 app = typer.Typer(
     help="Antibody and protein developability from sequence: profile, screen, redesign.",
     no_args_is_help=True,
 )
 _out = Console()
 _COLOURS = {"green": "green", "amber": "yellow", "red": "red", None: "dim"}
-
-
-def _fail(message: str) -> None:
-    """One clear line on stderr and exit code 2 (bad input), never a traceback."""
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
-    raise typer.Exit(code=2)
 
 
 def _profiles(file: Path, formulation_ph: float) -> list[Any]:

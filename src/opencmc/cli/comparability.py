@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from opencmc.cli._quality_io import check_plot_path, columns, fail, print_json, read_table
+from opencmc.cli.engine_io import check_plot_path, columns, fail, print_json, read_table
 from opencmc.science.stats import comparability
 from opencmc.science.stats._validation import StatsInputError
 

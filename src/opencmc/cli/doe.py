@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from opencmc.cli.engine_io import fail as _fail
+from opencmc.cli.engine_io import read_table as _read_table
 from opencmc.science.stats import doe
 from opencmc.science.stats._validation import StatsInputError
 from opencmc.science.stats.doe.analyze import BOOKKEEPING
@@ -22,24 +24,6 @@ app = typer.Typer(
 _out = Console(emoji=False)
 
 KINDS = ("full", "fractional", "pb", "dsd", "ccd", "bbd", "optimal", "lattice", "centroid")
-
-
-def _fail(message: str) -> None:
-    """One clear line on stderr and exit code 2 (bad input), never a traceback."""
-    typer.echo(f"error: {' '.join(str(message).split())}", err=True)
-    raise typer.Exit(code=2)
-
-
-def _read_table(path: Path, sheet: str | None) -> pd.DataFrame:
-    if not path.exists():
-        _fail(f"{path}: file not found")
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            return pd.read_excel(path, sheet_name=sheet or 0)
-        return pd.read_csv(path)
-    except Exception as exc:  # any reader failure is bad input for the user
-        _fail(f"{path}: cannot read table ({exc.__class__.__name__}: {exc})")
-    raise AssertionError("unreachable")
 
 
 def parse_factor(text: str, mixture: bool = False) -> doe.Factor:

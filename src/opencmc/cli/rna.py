@@ -17,6 +17,7 @@ from typing import Any
 
 import typer
 
+from opencmc.cli.engine_io import fail as _fail
 from opencmc.science.design import aso, sirna
 from opencmc.science.design import mrna as mrna_engine
 from opencmc.science.design.sequences import FastaRecord, SequenceError, read_fasta
@@ -30,12 +31,6 @@ mrna_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(mrna_app, name="mrna")
-
-
-def _fail(message: str) -> None:
-    """One clear line on stderr and exit code 2 (bad input), never a traceback."""
-    typer.echo(f"error: {' '.join(str(message).split())}", err=True)
-    raise typer.Exit(code=2)
 
 
 def _records(path: Path) -> list[FastaRecord]:

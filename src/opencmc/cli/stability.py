@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from opencmc.cli.engine_io import fail as _fail
+from opencmc.cli.engine_io import read_table as _read_table
 from opencmc.science.stats import accelerated, stability
 from opencmc.science.stats._validation import StatsInputError, require_columns
 
@@ -19,25 +20,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 _out = Console()
-
-
-def _fail(message: str) -> None:
-    """One clear line on stderr and exit code 2 (bad input), never a traceback."""
-    # Plain echo, not Rich: Rich would wrap a long message onto several lines.
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
-    raise typer.Exit(code=2)
-
-
-def _read_table(path: Path, sheet: str | None) -> pd.DataFrame:
-    if not path.exists():
-        _fail(f"{path}: file not found")
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            return pd.read_excel(path, sheet_name=sheet or 0)
-        return pd.read_csv(path)
-    except Exception as exc:  # any reader failure is bad input for the user
-        _fail(f"{path}: cannot read table ({exc.__class__.__name__}: {exc})")
-    raise AssertionError("unreachable")
 
 
 def _print_json(payload: dict[str, Any]) -> None:

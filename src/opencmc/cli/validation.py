@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from opencmc.cli._quality_io import (
+from opencmc.cli.engine_io import (
     check_plot_path,
     columns,
     fail,

@@ -1,4 +1,4 @@
-"""What the quality commands (validation, spc, comparability) share: tables in, errors out."""
+"""What the engine commands share: tables in, one-line errors out, JSON printing."""
 
 from __future__ import annotations
 
