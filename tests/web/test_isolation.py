@@ -45,6 +45,11 @@ NEW_MEMBER = {
 PASSWORDS = {"current_password": PASSWORD, "new_password": "another long passphrase"}
 
 STATUS = {"status": "done", "note": "n"}
+RNA_TARGET = "ACGUUAGCCGAUAGCUAGCUAGGCAUCGAUCGAUGCA"
+TRASTUZUMAB_VH = (
+    "EVQLVESGGGLVQPGGSLRLSCAASGFNIKDTYIHWVRQAPGKGLEWVARIYPTNGYTRYADSVKGRFTISADTSKNTAYLQMNS"
+    "LRAEDTAVYYCSRWGGDGFYAMDYWGQGTLVTVSS"
+)
 STUDY = {
     "title": "s",
     "batch_ids": [1],
@@ -228,6 +233,25 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/stability-studies/{study_id}/results/import"): {"files": "upload"},
     ("POST", "/materials/{material_id}/stability-studies"): {"data": STUDY_FORM},
     ("POST", "/stability-studies/{study_id}/results"): {"files": "upload"},
+    ("POST", "/api/v1/design/mrna/profile"): {
+        "json": {"sequence": "AUGUUCGUGUUCCUGGUGCUGCUGUGA", "fold": False}
+    },
+    ("POST", "/api/v1/design/mrna/optimise"): {
+        "json": {"protein": "MFVFLVLLPL", "weights": [3.0], "sweeps": 1}
+    },
+    ("POST", "/api/v1/design/sirna"): {"json": {"target": RNA_TARGET, "top": 3}},
+    ("POST", "/api/v1/design/aso"): {"json": {"target": RNA_TARGET, "lengths": [16], "top": 3}},
+    ("POST", "/tools/mrna"): {"data": {"sequence": "MFVFLVLLPL", "weights": "3", "sweeps": "1"}},
+    ("POST", "/tools/mrna/fasta"): {"data": {"name": "design", "sequence": "ATGTTCGTGTGA"}},
+    ("POST", "/tools/sirna"): {"data": {"target": RNA_TARGET, "top": "3"}},
+    ("POST", "/api/v1/design/antibody/profile"): {
+        "json": {"records": [{"name": "m1", "heavy": TRASTUZUMAB_VH}]}
+    },
+    ("POST", "/api/v1/design/antibody/redesign"): {"json": {"name": "m1", "heavy": TRASTUZUMAB_VH}},
+    ("POST", "/api/v1/design/antibody/screen"): {
+        "json": {"rows": [{"name": "v1", "heavy": "EVQL"}]}
+    },
+    ("POST", "/tools/antibody"): {"data": {"name": "m1", "heavy": TRASTUZUMAB_VH}},
     ("POST", "/api/v1/doe/designs"): {"json": DOE_DESIGN},
     ("POST", "/api/v1/doe/designs/evaluate"): {
         "json": {"factors": DOE_FACTORS, "candidates": [{"design": "full"}]}

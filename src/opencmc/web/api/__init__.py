@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from opencmc.web.api import (
     accounts,
+    antibody,
     doe,
     jobs,
     members,
@@ -11,6 +12,7 @@ from opencmc.web.api import (
     quality,
     quality_stats,
     records,
+    rna,
     roadmap,
     scaleup,
     stability,
@@ -27,6 +29,8 @@ for module in (
     stability_studies,
     doe,
     scaleup,
+    rna,
+    antibody,
     records,
     accounts,
     members,

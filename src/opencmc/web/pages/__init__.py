@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from opencmc.web.auth import check_csrf
 from opencmc.web.pages import (
     account,
+    antibody,
     calculators,
     doe,
     home,
@@ -12,6 +13,7 @@ from opencmc.web.pages import (
     quality,
     quality_stats,
     records,
+    rna,
     roadmap,
     session,
     stability_studies,
@@ -30,6 +32,8 @@ for module in (
     tools,
     quality_stats,
     doe,
+    rna,
+    antibody,
     records,
     account,
 ):

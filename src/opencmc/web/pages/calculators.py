@@ -102,6 +102,29 @@ TOOLS: list[Tool] = [
         ),
     ),
     Tool(
+        "/tools/antibody",
+        gettext_noop("Antibody developability"),
+        gettext_noop(
+            "Paste VH/VL of one or more leads: CDRs, germline, liabilities by region and risk, "
+            "traffic-light flags, a ranking and redesign proposals."
+        ),
+    ),
+    Tool(
+        "/tools/mrna",
+        gettext_noop("mRNA design"),
+        gettext_noop(
+            "Codon-optimise a protein for CAI and stability: metrics, the CAI-MFE front and a "
+            "FASTA download."
+        ),
+    ),
+    Tool(
+        "/tools/sirna",
+        gettext_noop("siRNA and antisense design"),
+        gettext_noop(
+            "Ranked siRNA sites and gapmer antisense candidates against a target transcript."
+        ),
+    ),
+    Tool(
         "/tools/calculators",
         gettext_noop("Regulatory calculators"),
         gettext_noop("ICH Q3A/Q3B thresholds, M7 limits, stability coverage of clinical supply."),
