@@ -902,6 +902,30 @@ def _individuals_sigma(x: np.ndarray) -> float:
     return _nonzero_sigma(mean_abs_diff(x) / d2(2), "the moving-range sigma")
 
 
+def _time_weighted_basis(
+    x: np.ndarray,
+    target: float | None,
+    sigma: float | None,
+    limits: ChartParameters | None,
+    kind: str,
+    what: str,
+) -> tuple[float, float, str, str]:
+    """Centre, process sigma, how sigma was found and the phase, for EWMA and CUSUM:
+    frozen limits (phase II), given target and sigma, or estimated from the data."""
+    frozen = _frozen(limits, kind)
+    if frozen is not None:
+        return float(frozen.center), float(frozen.sigma), "frozen (phase II)", "II"  # type: ignore[arg-type]
+    if x.size < 2 and (target is None or sigma is None):
+        raise NotEstimableError(f"{what} needs at least 2 values, got {x.size}")
+    mu = float(x.mean()) if target is None else float(target)
+    if sigma is None:
+        proc_sigma, method = _individuals_sigma(x), "average moving range / d2(2)"
+    else:
+        proc_sigma, method = _nonzero_sigma(float(sigma), "sigma"), "given"
+    phase = "II" if target is not None and sigma is not None else "I"
+    return mu, proc_sigma, method, phase
+
+
 def ewma(
     values: Any,
     lam: float = 0.2,
@@ -924,21 +948,9 @@ def ewma(
     if not 0.0 < lam <= 1.0:
         raise StatsInputError(f"lam must be in (0, 1], got {lam}")
     L = _check_k(L, "L")
-    frozen = _frozen(limits, "ewma")
-    if frozen is not None:
-        mu, proc_sigma = frozen.center, float(frozen.sigma)  # type: ignore[arg-type]
-        method, phase = "frozen (phase II)", "II"
-    else:
-        if x.size < 2 and (target is None or sigma is None):
-            raise NotEstimableError(f"an EWMA chart needs at least 2 values, got {x.size}")
-        mu = float(x.mean()) if target is None else float(target)
-        if sigma is None:
-            proc_sigma = _individuals_sigma(x)
-            method = "average moving range / d2(2)"
-        else:
-            proc_sigma = _nonzero_sigma(float(sigma), "sigma")
-            method = "given"
-        phase = "II" if target is not None and sigma is not None else "I"
+    mu, proc_sigma, method, phase = _time_weighted_basis(
+        x, target, sigma, limits, "ewma", "an EWMA chart"
+    )
     z = sps_signal.lfilter([lam], [1.0, -(1.0 - lam)], x, zi=[(1.0 - lam) * mu])[0]
     steady = proc_sigma * np.sqrt(lam / (2.0 - lam))
     se = np.full(x.size, steady)
@@ -994,21 +1006,9 @@ def cusum(
     if not np.isfinite(k) or k < 0:
         raise StatsInputError(f"k must be zero or positive, got {k}")
     h = _check_k(h, "h")
-    frozen = _frozen(limits, "cusum")
-    if frozen is not None:
-        mu, proc_sigma = frozen.center, float(frozen.sigma)  # type: ignore[arg-type]
-        method, phase = "frozen (phase II)", "II"
-    else:
-        if x.size < 2 and (target is None or sigma is None):
-            raise NotEstimableError(f"a CUSUM chart needs at least 2 values, got {x.size}")
-        mu = float(x.mean()) if target is None else float(target)
-        if sigma is None:
-            proc_sigma = _individuals_sigma(x)
-            method = "average moving range / d2(2)"
-        else:
-            proc_sigma = _nonzero_sigma(float(sigma), "sigma")
-            method = "given"
-        phase = "II" if target is not None and sigma is not None else "I"
+    mu, proc_sigma, method, phase = _time_weighted_basis(
+        x, target, sigma, limits, "cusum", "a CUSUM chart"
+    )
     big_k, big_h = k * proc_sigma, h * proc_sigma
     c_plus, n_plus = _lindley(x, mu + big_k, 1.0)
     c_minus, n_minus = _lindley(x, mu - big_k, -1.0)
