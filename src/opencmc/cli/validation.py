@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -29,8 +30,12 @@ SHEET = typer.Option(None, "--sheet", help="Worksheet name for XLSX files.")
 CONFIDENCE = typer.Option(0.95, "--confidence", help="Confidence level.")
 
 
-def _show(text: str) -> None:
-    _out.print(text, markup=False, highlight=False)
+def _show(result: Any, as_json: bool) -> None:
+    """The result's JSON, or its summary for people."""
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        _out.print(result.summary(), markup=False, highlight=False)
 
 
 @app.command("linearity")
@@ -56,10 +61,7 @@ def linearity_command(
         fail(f"{file}: {exc}")
     if plot is not None:
         result.plot(plot)
-    if as_json:
-        print_json(result.to_dict())
-        return
-    _show(result.summary())
+    _show(result, as_json)
 
 
 @app.command("accuracy")
@@ -87,10 +89,7 @@ def accuracy_command(
         )
     except StatsInputError as exc:
         fail(f"{file}: {exc}")
-    if as_json:
-        print_json(result.to_dict())
-        return
-    _show(result.summary())
+    _show(result, as_json)
 
 
 @app.command("precision")
@@ -119,10 +118,7 @@ def precision_command(
             result = validation.repeatability(data[value], confidence=confidence)
     except StatsInputError as exc:
         fail(f"{file}: {exc}")
-    if as_json:
-        print_json(result.to_dict())
-        return
-    _show(result.summary())
+    _show(result, as_json)
 
 
 @app.command("lod")
@@ -151,7 +147,4 @@ def lod_command(
             result = validation.lod_loq(data[concentration], data[response], sigma=sigma)
     except StatsInputError as exc:
         fail(f"{file or 'lod'}: {exc}")
-    if as_json:
-        print_json(result.to_dict())
-        return
-    _show(result.summary())
+    _show(result, as_json)
