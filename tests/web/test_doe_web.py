@@ -14,6 +14,7 @@ from opencmc.science.process import Liquid, Vessel, scale_up
 from opencmc.science.stats import doe
 from tests.conftest import SHARED
 from tests.web.routes import all_routes
+from tests.web.test_isolation import BODIES
 
 BHH = SHARED / "reference-cases" / "doe" / "doe_2k3_pilot_plant_bhh.json"
 MONTGOMERY = (
@@ -290,52 +291,14 @@ def test_page_analyses_the_bhh_pilot_plant(browser_session, bhh) -> None:  # typ
     assert bad.status_code == 422 and "Yield" in bad.text
 
 
-# The smallest valid call of every POST route (the route-walking isolation test needs one).
-DOE_RUNS = "A,B,y\n-1,-1,10\n1,-1,14\n-1,1,11\n1,1,17\n0,0,13\n0,0,12.6\n"
-DOE_FACTORS = [{"name": "A", "low": -1, "high": 1}, {"name": "B", "low": -1, "high": 1}]
-DOE_DESIGN = {"design": "full", "factors": DOE_FACTORS, "seed": 1}
-VESSEL = {"tank_diameter": "0.2 m", "impeller_diameter": "6.7 cm", "liquid_volume": "5 L"}
-PLANT = {"tank_diameter": "1.2 m", "impeller_diameter": "0.4 m", "liquid_volume": "1100 L"}
-DOE_FORM = {"design": "full", "factor_name": "A", "factor_low": "-1", "factor_high": "1",
-            "factor_kind": "continuous"}  # fmt: skip
-MINIMAL_CALLS: dict[tuple[str, str], dict[str, object]] = {
-    ("POST", "/api/v1/doe/designs"): {"json": DOE_DESIGN},
-    ("POST", "/api/v1/doe/designs/evaluate"): {
-        "json": {"factors": DOE_FACTORS, "candidates": [{"design": "full"}]}
-    },
-    ("POST", "/api/v1/doe/designs/runsheet.csv"): {"json": DOE_DESIGN},
-    ("POST", "/api/v1/doe/designs/runsheet.xlsx"): {"json": DOE_DESIGN},
-    ("POST", "/api/v1/doe/analyze"): {"json": {"csv": DOE_RUNS, "response": "y"}},
-    ("POST", "/api/v1/doe/optimize"): {
-        "json": {
-            "csv": DOE_RUNS,
-            "goals": [{"response": "y", "goal": "maximize", "lower": 10, "target": 17}],
-        }
-    },
-    ("POST", "/api/v1/doe/design-space"): {
-        "json": {
-            "csv": DOE_RUNS,
-            "specifications": [{"response": "y", "lower": 12}],
-            "x": "A",
-            "y": "B",
-            "grid": 5,
-            "draws": 200,
-        }
-    },
-    ("POST", "/api/v1/scale-up/agitation"): {"json": {"vessel": VESSEL, "speed": "300 rpm"}},
-    ("POST", "/api/v1/scale-up/plan"): {
-        "json": {"small": VESSEL, "large": PLANT, "speed": "300 rpm"}
-    },
-    ("POST", "/tools/doe"): {"data": DOE_FORM},
-    ("POST", "/tools/doe/runsheet.csv"): {"data": DOE_FORM},
-    ("POST", "/tools/doe/runsheet.xlsx"): {"data": DOE_FORM},
-    ("POST", "/tools/doe/analyze"): {"data": {"data": DOE_RUNS, "response": "y"}},
-}
+# The smallest valid call of every DoE and scale-up POST route: the route-walking
+# isolation test keeps them; here each must also succeed.
+OURS = ("/api/v1/doe/", "/api/v1/scale-up/", "/tools/doe")
+MINIMAL_CALLS = {route: call for route, call in BODIES.items() if route[1].startswith(OURS)}
 
 
 def test_every_post_route_has_a_minimal_call_that_works(app, api, browser_session) -> None:  # type: ignore[no-untyped-def]
-    ours = ("/api/v1/doe/", "/api/v1/scale-up/", "/tools/doe")
-    routes = {r for r in all_routes(app) if r[0] == "POST" and r[1].startswith(ours)}
+    routes = {r for r in all_routes(app) if r[0] == "POST" and r[1].startswith(OURS)}
     assert routes == set(MINIMAL_CALLS)
     token = api("a.sci")
     client, csrf = browser_session("a.sci")
