@@ -348,10 +348,20 @@ def alpha(api, factory) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     }
 
 
+#: routes whose path names a record that is not Alpha Bio's (a provider's offering, an
+#: operator's support programme, a marketplace record with two parties): the walk calls
+#: them with an id that exists nowhere; the marketplace's own isolation tests
+#: (tests/market/) prove who sees them
+OWNED_ELSEWHERE: set[tuple[str, str]] = set()
+
+#: the id used for a path parameter that Alpha's fixture does not fill
+ABSENT_ID = 987654
+
+
 def _instances(path: str, ids: dict[str, Any]) -> list[str]:
     """The template filled with A's ids; ``{kind}`` routes once per record kind."""
     if "{kind}" not in path:
-        return [path.format(**ids)]
+        return [path.format_map(_FilledIds(ids))]
     return [
         path.format(kind=kind, record_id=ids[key], **ids)
         for kind, key in (
@@ -363,6 +373,11 @@ def _instances(path: str, ids: dict[str, Any]) -> list[str]:
             ("stability-studies", "study_id"),
         )
     ]
+
+
+class _FilledIds(dict[str, Any]):
+    def __missing__(self, key: str) -> Any:
+        return ABSENT_ID
 
 
 def _call(client: TestClient, method: str, path: str, template: str, **extra: Any):  # type: ignore[no-untyped-def]
@@ -400,7 +415,9 @@ def test_other_organisations_get_404_for_every_record(
                 )
             else:
                 response = _call(page_client, method, path, template, csrf=csrf)
-            if "{" in template:
+            if "{" in template and (method, template) in OWNED_ELSEWHERE:
+                assert response.status_code in (404, 403, 422), (method, path)
+            elif "{" in template:
                 assert response.status_code == 404, (
                     method,
                     path,

@@ -97,17 +97,22 @@ def _utc_now_sqlite(_element: utc_now, _compiler: Any, **_kw: Any) -> str:
 
 
 def visibility(cls: type[OrgScoped], organisation_id: int) -> Any:
-    """The criterion: owned by the organisation, or shared with it and the share is live."""
-    own = cls.organisation_id == organisation_id
-    if not cls.shareable:
-        return own
-    shared_ids = select(Share.record_id).where(
-        Share.grantee_organisation_id == organisation_id,
-        Share.record_type == cls.entity_type,
-        Share.revoked_at.is_(None),
-        or_(Share.ends_at.is_(None), Share.ends_at > utc_now()),
-    )
-    return or_(own, cls.id.in_(shared_ids))  # type: ignore[attr-defined]
+    """The criterion: owned by the organisation, or shared with it and the share is live,
+    or (for a record with two parties) the organisation is the record's other party."""
+    clauses = [cls.organisation_id == organisation_id]
+    if cls.shareable:
+        shared_ids = select(Share.record_id).where(
+            Share.grantee_organisation_id == organisation_id,
+            Share.record_type == cls.entity_type,
+            Share.revoked_at.is_(None),
+            or_(Share.ends_at.is_(None), Share.ends_at > utc_now()),
+        )
+        clauses.append(cls.id.in_(shared_ids))  # type: ignore[attr-defined]
+    party_rule = getattr(cls, "also_visible_to", None)
+    if party_rule is not None:
+        # a two-party record (an order, a quote) names its other party as SQL
+        clauses.append(party_rule(organisation_id))
+    return clauses[0] if len(clauses) == 1 else or_(*clauses)
 
 
 @lru_cache(maxsize=4096)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opencmc.platform.models.base import Archivable, Base, OrgScoped, Versioned, utcnow
@@ -92,3 +92,23 @@ class Candidate(OrgScoped, Versioned, Archivable, Base):
         content["program_id"] = self.program_id
         content["archived"] = self.is_archived
         return content
+
+
+class Assessment(OrgScoped, Base):
+    """The saved result of an engine run on a candidate, with the engine's version and
+    inputs, so that it can be reproduced. Never changed once saved."""
+
+    __tablename__ = "assessments"
+    entity_type = "assessment"
+    shareable = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    engine: Mapped[str] = mapped_column(String(60))
+    engine_version: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

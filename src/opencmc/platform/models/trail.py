@@ -71,3 +71,5 @@ class Share(OrgScoped, Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     ends_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: the order the share serves, if any: closing the order ends it
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), default=None, index=True)

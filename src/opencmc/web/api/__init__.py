@@ -5,9 +5,15 @@ from fastapi import APIRouter
 from opencmc.web.api import (
     accounts,
     antibody,
+    assessments,
+    design_molecule,
     doe,
     jobs,
+    market_catalogue,
+    market_deals,
+    market_vouchers,
     members,
+    notifications,
     programs,
     quality,
     quality_stats,
@@ -35,6 +41,12 @@ for module in (
     accounts,
     members,
     jobs,
+    market_catalogue,
+    market_vouchers,
+    market_deals,
+    notifications,
+    design_molecule,
+    assessments,
 ):
     router.include_router(module.router)
 

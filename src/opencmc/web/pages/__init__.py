@@ -6,9 +6,15 @@ from opencmc.web.auth import check_csrf
 from opencmc.web.pages import (
     account,
     antibody,
+    assessments,
     calculators,
+    design_molecule,
     doe,
     home,
+    market_catalogue,
+    market_deals,
+    market_vouchers,
+    notifications,
     programs,
     quality,
     quality_stats,
@@ -36,6 +42,12 @@ for module in (
     antibody,
     records,
     account,
+    market_catalogue,
+    market_vouchers,
+    market_deals,
+    notifications,
+    design_molecule,
+    assessments,
 ):
     router.include_router(module.router)
 

@@ -1,0 +1,5 @@
+"""design molecule: routes are added by the module's workflow slice."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""market vouchers: routes are added by the module's workflow slice."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

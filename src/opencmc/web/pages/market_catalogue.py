@@ -1,0 +1,5 @@
+"""market catalogue: routes are added by the module's workflow slice."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
