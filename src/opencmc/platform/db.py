@@ -96,18 +96,26 @@ def _utc_now_sqlite(_element: utc_now, _compiler: Any, **_kw: Any) -> str:
     return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
 
+def _shared_ids(entity_type: str, organisation_id: int) -> Any:
+    """The ids of records of one type that a live share opens to the organisation."""
+    return select(Share.record_id).where(
+        Share.grantee_organisation_id == organisation_id,
+        Share.record_type == entity_type,
+        Share.revoked_at.is_(None),
+        or_(Share.ends_at.is_(None), Share.ends_at > utc_now()),
+    )
+
+
 def visibility(cls: type[OrgScoped], organisation_id: int) -> Any:
     """The criterion: owned by the organisation, or shared with it and the share is live,
     or (for a record with two parties) the organisation is the record's other party."""
     clauses = [cls.organisation_id == organisation_id]
     if cls.shareable:
-        shared_ids = select(Share.record_id).where(
-            Share.grantee_organisation_id == organisation_id,
-            Share.record_type == cls.entity_type,
-            Share.revoked_at.is_(None),
-            or_(Share.ends_at.is_(None), Share.ends_at > utc_now()),
-        )
-        clauses.append(cls.id.in_(shared_ids))  # type: ignore[attr-defined]
+        clauses.append(cls.id.in_(_shared_ids(cls.entity_type, organisation_id)))  # type: ignore[attr-defined]
+    if cls.shared_through is not None:
+        # a part of a shared record (a specification's attributes, a study's pulls)
+        column, parent_type = cls.shared_through
+        clauses.append(getattr(cls, column).in_(_shared_ids(parent_type, organisation_id)))
     party_rule = getattr(cls, "also_visible_to", None)
     if party_rule is not None:
         # a two-party record (an order, a quote) names its other party as SQL

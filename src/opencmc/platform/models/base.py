@@ -48,12 +48,16 @@ class Base(DeclarativeBase):
 class OrgScoped:
     """A record owned by one organisation; every query for it is filtered by the caller's.
 
-    ``shareable`` records may also be seen by another organisation through a live Share.
+    ``shareable`` records may also be seen by another organisation through a live Share,
+    and so may their parts that name it in ``shared_through``.
     ``entity_type`` is the name the audit trail, signatures, shares and files use.
     """
 
     entity_type: ClassVar[str]
     shareable: ClassVar[bool] = False
+    #: a part of a shareable record, seen wherever its parent is shared:
+    #: (the column holding the parent's id, the parent's entity type)
+    shared_through: ClassVar[tuple[str, str] | None] = None
 
     @declared_attr
     def organisation_id(cls) -> Mapped[int]:

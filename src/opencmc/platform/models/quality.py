@@ -68,6 +68,7 @@ class SpecAttribute(OrgScoped, Base):
     __tablename__ = "spec_attributes"
     __table_args__ = (UniqueConstraint("specification_id", "name"),)
     entity_type = "spec_attribute"
+    shared_through = ("specification_id", "specification")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     specification_id: Mapped[int] = mapped_column(ForeignKey("specifications.id"), index=True)

@@ -42,6 +42,7 @@ class Pull(OrgScoped, Base):
     __tablename__ = "stability_pulls"
     __table_args__ = (UniqueConstraint("study_id", "batch_id", "condition", "months"),)
     entity_type = "stability_pull"
+    shared_through = ("study_id", "stability_study")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("stability_studies.id"), index=True)

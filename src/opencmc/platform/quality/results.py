@@ -5,6 +5,7 @@ out-of-specification result opens an OOS investigation."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -171,6 +172,25 @@ def import_results(uow: UnitOfWork, table: pd.DataFrame, batch_number: str | Non
     'conforms' for such criteria), unit; optional method, analyst, instrument, test_date
     (YYYY-MM-DD) and replicates ('99.1;99.4;98.9').
     """
+    rows = check_results(uow.session, table, batch_number)
+    for row in rows:
+        batch_id = row.pop("batch_id")
+        record_result(uow, batch_id, **row)
+    return len(rows)
+
+
+def check_results(
+    session: Session,
+    table: pd.DataFrame,
+    batch_number: str | None = None,
+    find: Callable[[Session, str], Batch | None] = find_batch,
+) -> list[dict[str, Any]]:
+    """Every row of a results table checked against the batch's effective specification;
+    the rows ready to record, or ImportRefused with each problem's row and column.
+
+    Writes nothing, so that a provider can check a delivery against records shared with
+    it; ``find`` narrows which batches a number may name.
+    """
     columns = [c.strip().lower() for c in table.columns]
     table = table.set_axis(columns, axis=1)
     if batch_number is not None:
@@ -197,12 +217,12 @@ def import_results(uow: UnitOfWork, table: pd.DataFrame, batch_number: str | Non
             k: ("" if (v is None or (isinstance(v, float) and math.isnan(v))) else v)
             for k, v in raw.items()
         }
-        batch = find_batch(uow.session, str(row["batch"]).strip())
+        batch = find(session, str(row["batch"]).strip())
         if batch is None:
             problems.append(ImportProblem(index, "batch", f"unknown batch {row['batch']!r}"))
             continue
         name = str(row["attribute"]).strip()
-        attribute = _attribute_for(uow.session, batch, name)
+        attribute = _attribute_for(session, batch, name)
         if attribute is None:
             problems.append(
                 ImportProblem(
@@ -279,10 +299,7 @@ def import_results(uow: UnitOfWork, table: pd.DataFrame, batch_number: str | Non
         )
     if problems:
         raise ImportRefused(problems)
-    for row in rows:
-        batch_id = row.pop("batch_id")
-        record_result(uow, batch_id, **row)
-    return len(rows)
+    return rows
 
 
 def results_of(session: Session, batch: Batch, include_invalidated: bool = False) -> list[Result]:

@@ -218,21 +218,34 @@ def record_results(uow: UnitOfWork, study_id: int, table: pd.DataFrame) -> list[
     the prediction interval of its batch's earlier trend (3 or more points) is flagged."""
     study = get_study(uow.session, study_id)
     _owner(uow, study, "record stability results")
+    rows = check_stability_results(uow.session, study, table)
+    return _write_stability_results(uow, study, rows)
+
+
+def check_stability_results(
+    session: Session, study: StabilityStudy, table: pd.DataFrame
+) -> list[tuple[Pull, str, float, str]]:
+    """Every row checked against the study's pulls, tests and the specification's units;
+    the rows ready to record, or ImportRefused with each problem's row and column.
+
+    Writes nothing, so that a provider can check a delivery against a study shared with
+    it before the sponsor accepts it.
+    """
     table = table.set_axis([str(c).strip().lower() for c in table.columns], axis=1)
     needed = ("batch", "condition", "months", "attribute", "value", "unit")
     problems = [ImportProblem(1, c, "missing column") for c in needed if c not in table.columns]
     if problems:
         raise ImportRefused(problems)
-    spec = effective_specification(uow.session, study.material_id)
+    spec = effective_specification(session, study.material_id)
     units = {a.name: a.unit for a in spec.attributes} if spec else {}
-    numbers = {get_batch(uow.session, b).number: b for b in study.batch_ids}
+    numbers = {get_batch(session, b).number: b for b in study.batch_ids}
     pulls = {
         (p.batch_id, p.condition, float(p.months)): p
-        for p in uow.session.scalars(select(Pull).where(Pull.study_id == study.id))
+        for p in session.scalars(select(Pull).where(Pull.study_id == study.id))
     }
     existing = {
         (r.pull_id, r.attribute)
-        for r in uow.session.scalars(
+        for r in session.scalars(
             select(StabilityResult).join(Pull).where(Pull.study_id == study.id)
         )
     }
@@ -281,6 +294,12 @@ def record_results(uow: UnitOfWork, study_id: int, table: pd.DataFrame) -> list[
         rows.append((pull, attribute, value, unit))
     if problems:
         raise ImportRefused(problems)
+    return rows
+
+
+def _write_stability_results(
+    uow: UnitOfWork, study: StabilityStudy, rows: list[tuple[Pull, str, float, str]]
+) -> list[StabilityResult]:
     actor = uow.require_actor()
     written = []
     for pull, attribute, value, unit in sorted(rows, key=lambda r: r[0].months):
