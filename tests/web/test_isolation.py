@@ -112,6 +112,31 @@ BRIDGING = {
     "tox_dose": 10,
     "reporting_threshold": 0.05,
 }
+MARKET_OFFERING = {
+    "title": "Stability study",
+    "category": "stability_study",
+    "modalities": ["monoclonal_antibody"],
+    "stages": ["phase_1"],
+    "lead_time_weeks": 4,
+    "price_min": 1,
+    "price_max": 2,
+}
+MARKET_OFFERING_FORM = {
+    **{k: str(v) for k, v in MARKET_OFFERING.items() if not isinstance(v, list)},
+    "modalities": "monoclonal_antibody",
+    "stages": "phase_1",
+}
+EDIT_OFFERING = {"version": 1, "reason": "r", "lead_time_weeks": 5}
+QUALIFY = {"qualified_until": "2099-01-01", "audit_outcome": "passed", "reason": "r"}
+VOUCHER_ROUND = {
+    "title": "t",
+    "budget": 10,
+    "coverage_percent": 50,
+    "per_company_cap": 5,
+    "opens_on": "2026-01-01",
+    "closes_on": "2099-01-01",
+}
+VOUCHER_ROUND_FORM = {k: str(v) for k, v in VOUCHER_ROUND.items()}
 # GET routes that need a query string
 QUERIES = {
     ("GET", "/api/v1/roadmap"): "?modality=mab&current_stage=candidate&target=phase1",
@@ -121,6 +146,106 @@ QUERIES = {
 
 # how to call each changing route (JSON for the API, form fields for pages)
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    # marketplace: support programmes and vouchers
+    ("POST", "/api/v1/market/programmes"): {"json": VOUCHER_ROUND},
+    ("PATCH", "/api/v1/market/programmes/{programme_id}"): {"json": {"title": "t"}},
+    ("POST", "/api/v1/market/programmes/{programme_id}/open"): {},
+    ("POST", "/api/v1/market/programmes/{programme_id}/close"): {"json": {"reason": "r"}},
+    ("POST", "/api/v1/market/programmes/{programme_id}/applications"): {
+        "json": {"employees": 10, "modalities": ["mrna"]}
+    },
+    ("POST", "/api/v1/market/vouchers/{voucher_id}/approve"): {"json": {}},
+    ("POST", "/api/v1/market/vouchers/{voucher_id}/reject"): {"json": {"reason": "r"}},
+    ("POST", "/market/programmes"): {"data": VOUCHER_ROUND_FORM},
+    ("POST", "/market/programmes/{programme_id}/edit"): {"data": VOUCHER_ROUND_FORM},
+    ("POST", "/market/programmes/{programme_id}/open"): {"data": {}},
+    ("POST", "/market/programmes/{programme_id}/close"): {"data": {"reason": "r"}},
+    ("POST", "/market/programmes/{programme_id}/apply"): {
+        "data": {"employees": "10", "modalities": "mrna"}
+    },
+    ("POST", "/market/vouchers/{voucher_id}/approve"): {"data": {}},
+    ("POST", "/market/vouchers/{voucher_id}/reject"): {"data": {"reason": "r"}},
+    # marketplace: the catalogue and provider qualification
+    ("POST", "/api/v1/market/offerings"): {"json": MARKET_OFFERING},
+    ("PATCH", "/api/v1/market/offerings/{offering_id}"): {"json": EDIT_OFFERING},
+    ("POST", "/api/v1/market/offerings/{offering_id}/publish"): {"json": {}},
+    ("POST", "/api/v1/market/offerings/{offering_id}/withdraw"): {"json": {"reason": "r"}},
+    ("PATCH", "/api/v1/market/providers/{organisation_id}"): {
+        "json": {"version": 1, "reason": "r", "location": "Songdo"}
+    },
+    ("POST", "/api/v1/market/providers/{organisation_id}/qualify"): {"json": QUALIFY},
+    ("POST", "/api/v1/market/providers/{organisation_id}/suspend"): {"json": {"reason": "r"}},
+    ("POST", "/api/v1/market/documents"): {"json": {"title": "t", "kind": "other"}},
+    ("POST", "/api/v1/market/documents/{document_id}/archive"): {"json": {"reason": "r"}},
+    ("POST", "/api/v1/market/documents/{document_id}/file"): {"files": "upload"},
+    ("POST", "/market/offerings"): {"data": MARKET_OFFERING_FORM},
+    ("POST", "/market/offerings/{offering_id}/edit"): {
+        "data": {**MARKET_OFFERING_FORM, "version": "1", "reason": "r"}
+    },
+    ("POST", "/market/offerings/{offering_id}/publish"): {"data": {}},
+    ("POST", "/market/offerings/{offering_id}/withdraw"): {"data": {"reason": "r"}},
+    ("POST", "/market/providers/{organisation_id}/profile"): {
+        "data": {"version": "1", "reason": "r", "location": "Songdo"}
+    },
+    ("POST", "/market/providers/{organisation_id}/qualify"): {"data": QUALIFY},
+    ("POST", "/market/providers/{organisation_id}/suspend"): {"data": {"reason": "r"}},
+    ("POST", "/market/documents"): {"data": {"title": "t", "kind": "other"}},
+    ("POST", "/market/documents/{document_id}/archive"): {"data": {"reason": "r"}},
+    # marketplace: requests, quotes, orders, deliverables, packages, notifications
+    ("POST", "/api/v1/market/requests"): {
+        "json": {
+            "program_id": 1,
+            "title": "t",
+            "scope": "s",
+            "category": "stability_study",
+            "recipients": [],
+        }
+    },
+    ("POST", "/api/v1/market/requests/{request_id}/withdraw"): {"json": {"reason": "r"}},
+    ("POST", "/api/v1/market/inbox/{recipient_id}/acknowledge"): {},
+    ("POST", "/api/v1/market/inbox/{recipient_id}/decline"): {"json": {"reason": "r"}},
+    ("POST", "/api/v1/market/inbox/{recipient_id}/quotes"): {
+        "json": {
+            "line_items": [{"description": "d", "quantity": 1, "unit_price": 1}],
+            "lead_time_weeks": 1,
+            "valid_until": "2099-01-01",
+        }
+    },
+    ("POST", "/api/v1/market/quotes/{quote_id}/withdraw"): {"json": {"reason": "r"}},
+    ("POST", "/api/v1/market/quotes/{quote_id}/reject"): {"json": {"reason": "r"}},
+    ("POST", "/api/v1/market/quotes/{quote_id}/accept"): {"json": {}},
+    ("POST", "/api/v1/market/orders/{order_id}/shares"): {"json": {"kind": "programs", "id": 1}},
+    ("POST", "/api/v1/market/orders/{order_id}/close"): {"json": {"reason": "r"}},
+    ("POST", "/api/v1/market/orders/{order_id}/cancel"): {"json": {"reason": "r"}},
+    ("POST", "/api/v1/market/milestones/{milestone_id}/complete"): {"json": {}},
+    ("POST", "/api/v1/market/orders/{order_id}/deliverables"): {
+        "json": {"title": "t", "kind": "results", "rows": [{"batch": "x"}]}
+    },
+    ("POST", "/api/v1/market/orders/{order_id}/deliverables/upload"): {
+        "files": "upload",
+        "data": {"title": "t"},
+    },
+    ("POST", "/api/v1/market/deliverables/{deliverable_id}/review"): {"json": {"accept": True}},
+    ("POST", "/api/v1/market/programs/{program_id}/packages"): {
+        "json": {"title": "t", "lines": []}
+    },
+    ("POST", "/api/v1/notifications/read"): {"json": {}},
+    ("POST", "/market/requests"): {"data": {"program_id": "1", "title": "t"}},
+    ("POST", "/market/requests/{request_id}/withdraw"): {"data": {"reason": "r"}},
+    ("POST", "/market/quotes/{quote_id}/reject"): {"data": {"reason": "r"}},
+    ("POST", "/market/quotes/{quote_id}/accept"): {"data": {}},
+    ("POST", "/market/quotes/{quote_id}/withdraw"): {"data": {"reason": "r"}},
+    ("POST", "/market/inbox/{recipient_id}/acknowledge"): {"data": {}},
+    ("POST", "/market/inbox/{recipient_id}/decline"): {"data": {"reason": "r"}},
+    ("POST", "/market/inbox/{recipient_id}/quotes"): {"data": {"line_items": "d; 1; 1"}},
+    ("POST", "/market/orders/{order_id}/close"): {"data": {"reason": "r"}},
+    ("POST", "/market/orders/{order_id}/cancel"): {"data": {"reason": "r"}},
+    ("POST", "/market/orders/{order_id}/shares"): {"data": {"record": "programs:1"}},
+    ("POST", "/market/milestones/{milestone_id}/complete"): {"data": {}},
+    ("POST", "/market/orders/{order_id}/deliverables"): {"files": "upload", "data": {"title": "t"}},
+    ("POST", "/market/deliverables/{deliverable_id}/review"): {"data": {"decision": "accept"}},
+    ("POST", "/programs/{program_id}/package"): {"data": {"title": "t"}},
+    ("POST", "/notifications/read"): {"data": {}},
     ("POST", "/api/v1/programs"): {"json": PROGRAM},
     ("PATCH", "/api/v1/programs/{program_id}"): {"json": EDIT},
     ("POST", "/api/v1/programs/{program_id}/archive"): {"json": ARCHIVE},
@@ -294,6 +419,16 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/stability/out-of-trend"): {"json": OOT},
     ("POST", "/tools/stability"): {"data": STABILITY_FORM},
     ("POST", "/tools/stability/report.pdf"): {"data": STABILITY_FORM},
+    ("POST", "/api/v1/design/molecule/profile"): {"json": {"smiles": ["CCO"]}},
+    ("POST", "/api/v1/design/molecule/profile-file"): {"files": "upload"},
+    ("POST", "/api/v1/design/vector/check"): {"json": {"sequence": "ACGTACGTAAGGC"}},
+    ("POST", "/api/v1/design/vector/check-file"): {"files": "upload"},
+    ("POST", "/tools/molecule"): {"data": {"smiles": "CCO"}},
+    ("POST", "/tools/vector"): {"data": {"sequence": "ACGTACGTAAGGC"}},
+    ("POST", "/api/v1/candidates/{candidate_id}/assessments"): {
+        "json": {"engine": "molecule.profile"}
+    },
+    ("POST", "/candidates/{candidate_id}/assessments"): {"data": {"engine": "molecule.profile"}},
 }
 
 
@@ -332,7 +467,11 @@ def alpha(api, factory) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         f"/api/v1/materials/{material['id']}/stability-studies",
         json={**STUDY, "batch_ids": [batch["id"]]},
     ).json()
+    assessment = mina.post(
+        f"/api/v1/candidates/{candidate['id']}/assessments", json={"engine": "molecule.profile"}
+    ).json()
     return {
+        "assessment_id": assessment["id"],
         "material_id": material["id"],
         "spec_id": spec["id"],
         "batch_id": batch["id"],
@@ -353,6 +492,95 @@ def alpha(api, factory) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 #: them with an id that exists nowhere; the marketplace's own isolation tests
 #: (tests/market/) prove who sees them
 OWNED_ELSEWHERE: set[tuple[str, str]] = set()
+# support programmes belong to the operator: tests/market/test_vouchers*.py
+OWNED_ELSEWHERE |= {
+    ("GET", "/api/v1/market/programmes/{programme_id}"),
+    ("PATCH", "/api/v1/market/programmes/{programme_id}"),
+    ("POST", "/api/v1/market/programmes/{programme_id}/open"),
+    ("POST", "/api/v1/market/programmes/{programme_id}/close"),
+    ("GET", "/api/v1/market/programmes/{programme_id}/applications"),
+    ("POST", "/api/v1/market/programmes/{programme_id}/applications"),
+    ("GET", "/market/programmes/{programme_id}"),
+    ("POST", "/market/programmes/{programme_id}/edit"),
+    ("POST", "/market/programmes/{programme_id}/open"),
+    ("POST", "/market/programmes/{programme_id}/close"),
+    ("POST", "/market/programmes/{programme_id}/apply"),
+}
+#: routes without a record in the path that only an operator reads: others get 403
+OPERATORS_ONLY = {("GET", "/api/v1/market/kpis"), ("GET", "/market/kpis")}
+# offerings, providers and their documents belong to providers: tests/market/
+OWNED_ELSEWHERE |= {
+    (method, "/api/v1/market" + path)
+    for method, path in (
+        ("GET", "/offerings/{offering_id}"),
+        ("PATCH", "/offerings/{offering_id}"),
+        ("POST", "/offerings/{offering_id}/publish"),
+        ("POST", "/offerings/{offering_id}/withdraw"),
+        ("GET", "/providers/{organisation_id}"),
+        ("PATCH", "/providers/{organisation_id}"),
+        ("GET", "/providers/{organisation_id}/documents"),
+        ("POST", "/providers/{organisation_id}/qualify"),
+        ("POST", "/providers/{organisation_id}/suspend"),
+        ("GET", "/documents/{document_id}"),
+        ("POST", "/documents/{document_id}/archive"),
+        ("POST", "/documents/{document_id}/file"),
+    )
+} | {
+    (method, "/market" + path)
+    for method, path in (
+        ("GET", "/offerings/{offering_id}"),
+        ("POST", "/offerings/{offering_id}/edit"),
+        ("POST", "/offerings/{offering_id}/publish"),
+        ("POST", "/offerings/{offering_id}/withdraw"),
+        ("GET", "/providers/{organisation_id}"),
+        ("POST", "/providers/{organisation_id}/profile"),
+        ("POST", "/providers/{organisation_id}/qualify"),
+        ("POST", "/providers/{organisation_id}/suspend"),
+        ("POST", "/documents/{document_id}/archive"),
+    )
+}
+# requests, quotes, orders and their parts have two parties: tests/market/test_deal_isolation.py
+OWNED_ELSEWHERE |= {
+    (method, path)
+    for method, path in (
+        ("GET", "/api/v1/market/requests/{request_id}"),
+        ("POST", "/api/v1/market/requests/{request_id}/withdraw"),
+        ("GET", "/api/v1/market/inbox/{recipient_id}"),
+        ("POST", "/api/v1/market/inbox/{recipient_id}/acknowledge"),
+        ("POST", "/api/v1/market/inbox/{recipient_id}/decline"),
+        ("POST", "/api/v1/market/inbox/{recipient_id}/quotes"),
+        ("GET", "/api/v1/market/quotes/{quote_id}"),
+        ("POST", "/api/v1/market/quotes/{quote_id}/withdraw"),
+        ("POST", "/api/v1/market/quotes/{quote_id}/reject"),
+        ("POST", "/api/v1/market/quotes/{quote_id}/accept"),
+        ("GET", "/api/v1/market/orders/{order_id}"),
+        ("POST", "/api/v1/market/orders/{order_id}/shares"),
+        ("POST", "/api/v1/market/orders/{order_id}/close"),
+        ("POST", "/api/v1/market/orders/{order_id}/cancel"),
+        ("POST", "/api/v1/market/milestones/{milestone_id}/complete"),
+        ("POST", "/api/v1/market/orders/{order_id}/deliverables"),
+        ("POST", "/api/v1/market/orders/{order_id}/deliverables/upload"),
+        ("POST", "/api/v1/market/deliverables/{deliverable_id}/review"),
+        ("GET", "/api/v1/market/packages/{package_id}"),
+        ("GET", "/market/requests/{request_id}"),
+        ("POST", "/market/requests/{request_id}/withdraw"),
+        ("POST", "/market/quotes/{quote_id}/reject"),
+        ("POST", "/market/quotes/{quote_id}/accept"),
+        ("POST", "/market/quotes/{quote_id}/withdraw"),
+        ("GET", "/market/inbox/{recipient_id}"),
+        ("POST", "/market/inbox/{recipient_id}/acknowledge"),
+        ("POST", "/market/inbox/{recipient_id}/decline"),
+        ("POST", "/market/inbox/{recipient_id}/quotes"),
+        ("GET", "/market/orders/{order_id}"),
+        ("POST", "/market/orders/{order_id}/close"),
+        ("POST", "/market/orders/{order_id}/cancel"),
+        ("POST", "/market/orders/{order_id}/shares"),
+        ("POST", "/market/milestones/{milestone_id}/complete"),
+        ("POST", "/market/orders/{order_id}/deliverables"),
+        ("POST", "/market/deliverables/{deliverable_id}/review"),
+        ("GET", "/market/packages/{package_id}"),
+    )
+}
 
 #: the id used for a path parameter that Alpha's fixture does not fill
 ABSENT_ID = 987654
@@ -425,6 +653,8 @@ def test_other_organisations_get_404_for_every_record(
                     response.text[:200],
                 )
                 checked += 1
+            elif (method, template) in OPERATORS_ONLY and outsider != "o.admin":
+                assert response.status_code == 403, (method, path, response.status_code)
             elif method == "GET":
                 assert response.status_code == 200, (method, path, response.status_code)
                 assert MARKER not in response.text, (method, path)

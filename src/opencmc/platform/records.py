@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from opencmc.platform.assessments import get_assessment
 from opencmc.platform.errors import NotFound
 from opencmc.platform.programs import get_candidate, get_program
 from opencmc.platform.quality.batches import get_batch
@@ -31,6 +32,7 @@ RECORD_KINDS: dict[str, Loader] = {
     "oos": get_investigation,
     "stability-studies": get_study,
     "results": get_result,
+    "assessments": get_assessment,
 }
 
 

@@ -125,6 +125,22 @@ TOOLS: list[Tool] = [
         ),
     ),
     Tool(
+        "/tools/molecule",
+        gettext_noop("Small-molecule developability"),
+        gettext_noop(
+            "Paste SMILES or upload SDF/CSV: structures with alerts highlighted, descriptors, "
+            "rule sets, QED, SA score, ESOL solubility, ICH M7 alerts and a ranked series."
+        ),
+    ),
+    Tool(
+        "/tools/vector",
+        gettext_noop("Vector manufacturability"),
+        gettext_noop(
+            "Paste or upload an AAV, lentiviral or plasmid construct: a map with ITRs, repeats, "
+            "homopolymers and findings by risk colour, and a table of every finding."
+        ),
+    ),
+    Tool(
         "/tools/calculators",
         gettext_noop("Regulatory calculators"),
         gettext_noop("ICH Q3A/Q3B thresholds, M7 limits, stability coverage of clinical supply."),
