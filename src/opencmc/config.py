@@ -40,6 +40,9 @@ class Settings:
     login_max_failures: int = 5
     login_lockout_seconds: int = 15 * 60
     job_workers: int = 2
+    #: how often the server raises reminders (milestones due or overdue, expiring
+    #: qualifications); 0 turns the sweep off
+    reminder_interval_seconds: int = 3600
     log_level: str = "INFO"
     log_format: str = "json"
     s3_endpoint_url: str = ""
@@ -102,6 +105,10 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "OPENCMC_LOGIN_MAX_FAILURES": ("login_max_failures", lambda n, v: _int(n, v, 1)),
     "OPENCMC_LOGIN_LOCKOUT_SECONDS": ("login_lockout_seconds", lambda n, v: _int(n, v, 1)),
     "OPENCMC_JOB_WORKERS": ("job_workers", lambda n, v: _int(n, v, 1)),
+    "OPENCMC_REMINDER_INTERVAL_SECONDS": (
+        "reminder_interval_seconds",
+        lambda n, v: _int(n, v, 0),
+    ),
     "OPENCMC_LOG_LEVEL": ("log_level", lambda _n, v: v.upper()),
     "OPENCMC_LOG_FORMAT": ("log_format", lambda _n, v: v.lower()),
     "OPENCMC_S3_ENDPOINT_URL": ("s3_endpoint_url", lambda _n, v: v),

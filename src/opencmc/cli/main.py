@@ -10,6 +10,7 @@ from opencmc.cli import (
     comparability,
     design,
     doe,
+    market,
     programs,
     results,
     roadmap,
@@ -39,6 +40,7 @@ app.add_typer(spc.app, name="spc")
 app.command("comparability")(comparability.compare_command)
 app.add_typer(design.app, name="design")
 app.add_typer(results.app, name="results")
+app.add_typer(market.app, name="market")
 
 
 @app.command()

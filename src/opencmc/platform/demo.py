@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from opencmc.platform import accounts, programs, signatures
 from opencmc.platform.actor import Actor
+from opencmc.platform.demo_market import seed_market
 from opencmc.platform.models import Organisation, User
 from opencmc.platform.uow import UnitOfWork
 
@@ -17,6 +18,7 @@ DEMO_PASSWORD = "opencmc-demo-2026"
 ORGANISATIONS = (
     ("Hanbit Biologics", "sponsor"),
     ("Daehan CDMO", "provider"),
+    ("Korea Viral Safety Lab", "provider"),
     ("National CMC Support Programme", "operator"),
 )
 
@@ -27,6 +29,7 @@ USERS = (
     ("admin@hanbit.example", "Jae Lee", "Hanbit Biologics", "admin"),
     ("viewer@hanbit.example", "Board Observer", "Hanbit Biologics", "viewer"),
     ("joon@daehan-cdmo.example", "Joon Choi", "Daehan CDMO", "scientist"),
+    ("lab@viralsafety.example", "Seo-yeon Han", "Korea Viral Safety Lab", "scientist"),
     ("hyun@programme.example", "Hyun Jung", "National CMC Support Programme", "admin"),
 )
 
@@ -90,6 +93,7 @@ def seed(factory: sessionmaker[Session]) -> bool:
             )
         uow.commit()
     _seed_programs(factory)
+    seed_market(factory)
     return True
 
 

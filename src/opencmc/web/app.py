@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -25,6 +28,7 @@ from opencmc.platform.accounts import LoginPolicy
 from opencmc.platform.db import create_db_engine, make_session_factory
 from opencmc.platform.errors import DomainError, InvalidInput
 from opencmc.platform.files import blob_store_from
+from opencmc.platform.market.inbox import sweep_reminders
 from opencmc.science.stats import StatsInputError
 from opencmc.web import api, pages
 from opencmc.web.auth import LoginRequired
@@ -33,6 +37,20 @@ from opencmc.web.state import AppState
 from opencmc.web.templating import render_error
 
 log = logging.getLogger("opencmc.web")
+
+
+async def _remind_periodically(factory: sessionmaker[Session], interval: float) -> None:
+    """Raise the marketplace's reminders now and then every ``interval`` seconds; a
+    failed sweep is logged and tried again next time."""
+    while True:
+        try:
+            sent = await run_in_threadpool(sweep_reminders, factory)
+            log.info("reminders sent: %s", sent)
+        except Exception:  # the server must keep serving whatever a sweep meets
+            log.exception("reminder sweep failed")
+        await asyncio.sleep(interval)
+
+
 STATIC_DIR = Path(__file__).parent / "static"
 
 
@@ -55,7 +73,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        reminders = None
+        if settings.reminder_interval_seconds > 0:
+            reminders = asyncio.create_task(
+                _remind_periodically(factory, settings.reminder_interval_seconds)
+            )
         yield
+        if reminders is not None:
+            reminders.cancel()
         state.runner.shutdown()
 
     app = FastAPI(
