@@ -47,12 +47,23 @@ def test_the_deal_through_the_pages(browser_session, world) -> None:  # type: ig
     assert sent.status_code == 303, sent.text
     request_url = sent.headers["location"]
     assert "DS stability at 5 C" in mina.get(request_url).text
+    request_id = request_url.rsplit("/", 1)[1]
+    attached = mina.post(
+        f"/service-requests/{request_id}/attachments",
+        data={"csrf_token": mina_csrf},
+        files={"file": ("protocol.txt", b"storage at 5 C, SEC at each pull\n", "text/plain")},
+    )
+    assert "protocol.txt" in attached.text  # back on the request page with its file
+    file_url = re.search(r'href="(/service-requests/\d+/attachments/\d+)"', attached.text).group(1)  # type: ignore[union-attr]
+    assert joon.get(file_url).status_code == 404  # not before the confidentiality terms
 
     inbox = joon.get("/market/inbox").text
     item_url = re.search(r'href="(/market/inbox/\d+)"', inbox).group(1)  # type: ignore[union-attr]
     assert "Three DS batches" not in joon.get(item_url).text
     joon.post(f"{item_url}/acknowledge", data={"csrf_token": joon_csrf})
     assert "Three DS batches" in joon.get(item_url).text
+    assert "protocol.txt" in joon.get(item_url).text
+    assert joon.get(file_url).content == b"storage at 5 C, SEC at each pull\n"
     bad = joon.post(
         f"{item_url}/quotes",
         data={"csrf_token": joon_csrf, "line_items": "Set-up; 1", "lead_time_weeks": "8"},
@@ -70,6 +81,7 @@ def test_the_deal_through_the_pages(browser_session, world) -> None:  # type: ig
     )
     page = mina.get(request_url).text
     assert "21,000,000 KRW" in page
+    assert "pays 10,500,000, you pay 10,500,000 KRW" in page  # the split before accepting
     quote_id = re.search(r'action="/market/quotes/(\d+)/accept"', page).group(1)  # type: ignore[union-attr]
     share = [f"stability-studies:{world.study_id}"] + [f"batches:{b}" for b in world.batch_ids]
     placed = mina.post(
@@ -82,6 +94,7 @@ def test_the_deal_through_the_pages(browser_session, world) -> None:  # type: ig
     assert "Voucher pays 10,500,000" in order_page and "co-payment 10,500,000" in order_page
 
     provider_page = joon.get(order_url).text
+    assert "Pull calendar: DS long-term" in provider_page  # the provider's work plan
     for milestone_id in re.findall(r'action="/market/milestones/(\d+)/complete"', provider_page):
         joon.post(
             f"/market/milestones/{milestone_id}/complete",

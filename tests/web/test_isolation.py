@@ -579,6 +579,7 @@ OWNED_ELSEWHERE |= {
         ("POST", "/market/orders/{order_id}/deliverables"),
         ("POST", "/market/deliverables/{deliverable_id}/review"),
         ("GET", "/market/packages/{package_id}"),
+        ("GET", "/service-requests/{request_id}"),
     )
 }
 

@@ -86,6 +86,23 @@ def shares_of(session: Session, order: Order) -> list[Share]:
     return list(session.scalars(select(Share).where(Share.order_id == order.id).order_by(Share.id)))
 
 
+def shared_studies(session: Session, order: Order) -> list[StabilityStudy]:
+    """The stability studies live-shared for this order (their pull calendars are the
+    provider's work plan)."""
+    ids = [
+        s.record_id
+        for s in shares_of(session, order)
+        if s.record_type == "stability_study" and s.revoked_at is None
+    ]
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(StabilityStudy).where(StabilityStudy.id.in_(ids)).order_by(StabilityStudy.id)
+        )
+    )
+
+
 def _activities(session: Session, order_request: Any, recipient: RequestRecipient) -> list[str]:
     if order_request.activity_id:
         return [order_request.activity_id]

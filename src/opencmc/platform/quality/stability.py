@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from opencmc.platform import validation as check
 from opencmc.platform.audit import record_event
 from opencmc.platform.errors import InvalidInput, NotFound
-from opencmc.platform.models import Pull, StabilityResult, StabilityStudy
+from opencmc.platform.models import Batch, Pull, StabilityResult, StabilityStudy
 from opencmc.platform.quality.batches import _date, get_batch
 from opencmc.platform.quality.results import ImportProblem, ImportRefused
 from opencmc.platform.quality.specifications import (
@@ -180,7 +180,10 @@ def pull_calendar(
     ):
         counts[result.pull_id] = counts.get(result.pull_id, 0) + 1
     entries = []
-    numbers = {b: get_batch(session, b).number for b in study.batch_ids}
+    # a provider may see a shared study without its batches: it sees their ids instead
+    numbers = {
+        b.id: b.number for b in session.scalars(select(Batch).where(Batch.id.in_(study.batch_ids)))
+    }
     for pull in pulls:
         done = counts.get(pull.id, 0)
         if pull.pulled_on is not None or done:
@@ -191,7 +194,8 @@ def pull_calendar(
             state = "due"
         else:
             state = "planned"
-        entries.append(CalendarEntry(pull, numbers[pull.batch_id], state, done))
+        number = numbers.get(pull.batch_id, f"batch {pull.batch_id}")
+        entries.append(CalendarEntry(pull, number, state, done))
     return entries
 
 

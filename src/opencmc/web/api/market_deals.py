@@ -20,6 +20,7 @@ from opencmc.platform.models import (
     RequestRecipient,
     ServiceRequest,
 )
+from opencmc.platform.quality import stability as studies
 from opencmc.platform.tables import read_table
 from opencmc.platform.uow import UnitOfWork
 from opencmc.web.auth import CurrentApiUow
@@ -245,6 +246,23 @@ def order_out(uow: UnitOfWork, order: Order) -> dict[str, Any]:
                 "live": s.revoked_at is None,
             }
             for s in orders.shares_of(session, order)
+        ],
+        "studies": [
+            {
+                "id": study.id,
+                "title": study.title,
+                "calendar": [
+                    {
+                        "batch": e.batch_number,
+                        "condition": e.pull.condition,
+                        "months": e.pull.months,
+                        "due_on": e.pull.due_on.isoformat(),
+                        "state": e.state,
+                    }
+                    for e in studies.pull_calendar(session, study)
+                ],
+            }
+            for study in orders.shared_studies(session, order)
         ],
         "trail": [
             {

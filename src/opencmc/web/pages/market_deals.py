@@ -7,10 +7,11 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from opencmc.platform.errors import InvalidInput
+from opencmc.platform import files
+from opencmc.platform.errors import Conflict, InvalidInput
 from opencmc.platform.market import catalogue, deliverables, orders, packages, vouchers
 from opencmc.platform.market import requests as deals
 from opencmc.platform.programs import get_program, list_candidates, list_programs
@@ -110,6 +111,21 @@ def request_detail(request: Request, request_id: int, uow: UnitOfWork = CurrentP
     found = deals.get_request(uow.session, request_id)
     actor = uow.require_actor()
     mine = found.organisation_id == actor.organisation_id
+    usable = vouchers.list_vouchers(uow.session, usable=True) if mine else []
+    modality = get_program(uow.session, found.program_id).modality if mine else ""
+    splits: dict[tuple[int, int], Any] = {}
+    for quote in deals.quotes_of(uow.session, found) if mine else []:
+        for voucher, _programme in usable:
+            try:
+                splits[(quote.id, voucher.id)] = vouchers.split_for(
+                    uow.session,
+                    voucher.id,
+                    total=quote.total,
+                    currency=quote.currency,
+                    modality=modality,
+                )
+            except (InvalidInput, Conflict) as refused:
+                splits[(quote.id, voucher.id)] = refused.message
     return render(
         request,
         "market/requests/detail.html",
@@ -117,12 +133,27 @@ def request_detail(request: Request, request_id: int, uow: UnitOfWork = CurrentP
             "req": request_out(uow, found),
             "mine": mine,
             "shareable": orders.shareable_records(uow.session, found.program_id) if mine else [],
-            "vouchers": vouchers.list_vouchers(uow.session, usable=True) if mine else [],
+            "vouchers": usable,
+            "splits": splits,
+            "attachments": files.attachments_for(uow.session, found),
             "order": next(
                 (o for o in orders.list_orders(uow.session) if o.request_id == found.id), None
             ),
         },
     )
+
+
+@router.get("/service-requests/{request_id}")
+def request_record(request: Request, request_id: int, uow: UnitOfWork = CurrentPageUow) -> Response:
+    """Where the generic record routes (attachments) send a request: its page for the
+    sponsor, the inbox copy for a provider that has acknowledged the terms."""
+    found = deals.get_request(uow.session, request_id)
+    actor = uow.require_actor()
+    if found.organisation_id == actor.organisation_id:
+        return RedirectResponse(f"/market/requests/{found.id}", status_code=303)
+    mine = [r for r in deals.recipients_of(uow.session, found)
+            if r.provider_organisation_id == actor.organisation_id]  # fmt: skip
+    return RedirectResponse(f"/market/inbox/{mine[0].id}", status_code=303)
 
 
 @router.post("/market/requests/{request_id}/withdraw")
@@ -200,15 +231,18 @@ def inbox_list(request: Request, uow: UnitOfWork = CurrentPageUow) -> Response:
 @router.get("/market/inbox/{recipient_id}")
 def inbox_item(request: Request, recipient_id: int, uow: UnitOfWork = CurrentPageUow) -> Response:
     recipient = deals.get_recipient(uow.session, recipient_id)
-    detail = None
+    detail, attachments = None, []
     if recipient.nda_acknowledged_at is not None:
-        detail = request_out(uow, deals.get_request(uow.session, recipient.request_id))
+        opened = deals.get_request(uow.session, recipient.request_id)
+        detail = request_out(uow, opened)
+        attachments = files.attachments_for(uow.session, opened)
     return render(
         request,
         "market/inbox/detail.html",
         {
             "recipient": recipient,
             "detail": detail,
+            "attachments": attachments,
             "terms": deals.CONFIDENTIALITY_TERMS,
             "terms_version": deals.TERMS_VERSION,
             "order": next(
