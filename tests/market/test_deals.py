@@ -386,3 +386,28 @@ def test_sweep_reminds_once_of_due_and_overdue_milestones(factory, world) -> Non
     with UnitOfWork(factory, mina) as uow:
         titles = [n.title for n in inbox.notifications(uow.session, mina)]
     assert any(t.startswith(f"Order {order.id}: Protocol approved was due") for t in titles)
+
+
+def test_an_out_of_trend_point_reaches_sponsor_and_provider(factory, world) -> None:  # type: ignore[no-untyped-def]
+    order = _ordered(factory, world, voucher=False)
+    joon, mina = actor_of(factory, "p.sci"), actor_of(factory, "a.sci")
+    rows = stability_rows(months=(0, 3, 6))
+    late = [{**rows[0], "months": 9, "value": 90.0}]  # DS-1 drops far below its trend
+    for title, batch in (("T0-T6", rows), ("T9", late)):
+        with UnitOfWork(factory, joon) as uow:
+            delivered = deliverables.submit_deliverable(
+                uow,
+                order.id,
+                title=title,
+                kind="stability_results",
+                payload={"study_id": world.study_id, "rows": batch},
+            )
+            uow.commit()
+        with UnitOfWork(factory, mina) as uow:
+            accepted = deliverables.review_deliverable(uow, delivered.id, accept=True)
+            uow.commit()
+    assert [f["attribute"] for f in accepted.outcome["out_of_trend"]] == ["SEC purity"]
+    for person in (joon, mina):
+        with UnitOfWork(factory, person) as uow:
+            kinds = [n.kind for n in inbox.notifications(uow.session, person)]
+        assert kinds.count("out_of_trend") == 1, (person.email, kinds)

@@ -306,18 +306,6 @@ def review_deliverable(
         link=f"{order_link(order)}#deliverable-{deliverable.id}",
         record=deliverable,
     )
-    for flag in outcome.get("out_of_trend", []):
-        message = f"Out of trend in order {order.id}: {flag['attribute']} {flag['value']:g}"
-        for party in (order.organisation_id, order.provider_organisation_id):
-            notify(
-                session,
-                party,
-                kind="out_of_trend",
-                title=message,
-                link=f"/stability-studies/{deliverable.payload['study_id']}",
-                record=deliverable,
-                dedupe_key=f"oot:{flag['id']}:{party}",
-            )
     return deliverable
 
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from opencmc.platform import validation as check
 from opencmc.platform.audit import record_event
 from opencmc.platform.errors import InvalidInput, NotFound
-from opencmc.platform.models import Batch, Pull, StabilityResult, StabilityStudy
+from opencmc.platform.market.workflow import notify
+from opencmc.platform.models import Batch, Pull, Share, StabilityResult, StabilityStudy
 from opencmc.platform.quality.batches import _date, get_batch
 from opencmc.platform.quality.results import ImportProblem, ImportRefused
 from opencmc.platform.quality.specifications import (
@@ -363,7 +364,37 @@ def _write_stability_results(
             },
             reason=note,
         )
+    _tell_of_trends(uow, study, [r for r in written if r.out_of_trend])
     return written
+
+
+def _tell_of_trends(uow: UnitOfWork, study: StabilityStudy, flagged: list[StabilityResult]) -> None:
+    """An out-of-trend point reaches the sponsor and every provider the study is shared
+    with (the lab running it), once per point and organisation."""
+    if not flagged:
+        return
+    parties = {study.organisation_id}
+    parties.update(
+        uow.session.scalars(
+            select(Share.grantee_organisation_id).where(
+                Share.record_type == study.entity_type,
+                Share.record_id == study.id,
+                Share.revoked_at.is_(None),
+            )
+        )
+    )
+    for result in flagged:
+        for party in sorted(parties):
+            notify(
+                uow.session,
+                party,
+                kind="out_of_trend",
+                title=f"Out of trend in {study.title}: {result.attribute} {result.value:g} "
+                f"{result.unit} ({result.trend_note})",
+                link=f"/stability-studies/{study.id}",
+                record=study,
+                dedupe_key=f"oot:{result.id}:{party}",
+            )
 
 
 def analyse(session: Session, study_id: int, attribute: str, condition: str) -> q1e.ShelfLifeResult:
