@@ -57,6 +57,15 @@ def test_cookie_session_needs_csrf_for_api_changes(browser_session) -> None:  # 
     assert accepted.status_code == 201
 
 
+def test_bearer_calls_carry_no_session_and_browsers_keep_theirs(api, browser_session) -> None:  # type: ignore[no-untyped-def]
+    token_call = api("a.sci").get("/api/v1/programs")
+    assert token_call.status_code == 200
+    assert "set-cookie" not in token_call.headers  # nothing to load or sign for a token
+    client, _csrf = browser_session("a.sci")
+    assert client.get("/api/v1/programs").status_code == 200  # the cookie session works
+    assert client.get("/programs").status_code == 200
+
+
 def test_signature_lifecycle(api) -> None:  # type: ignore[no-untyped-def]
     mina, sora = api("a.sci"), api("a.qa")
     program = mina.post("/api/v1/programs", json=PROGRAM).json()

@@ -18,7 +18,6 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
 from opencmc import __version__
 from opencmc.config import Settings, load_settings
@@ -32,7 +31,7 @@ from opencmc.platform.market.inbox import sweep_reminders
 from opencmc.science.stats import StatsInputError
 from opencmc.web import api, pages
 from opencmc.web.auth import LoginRequired
-from opencmc.web.middleware import AccessLogAndHeaders, BodySizeLimit
+from opencmc.web.middleware import AccessLogAndHeaders, BodySizeLimit, SessionsForBrowsers
 from opencmc.web.state import AppState
 from opencmc.web.templating import render_error
 
@@ -101,7 +100,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     _add_operations(app, state)
     _add_error_handlers(app)
     app.add_middleware(
-        SessionMiddleware,
+        SessionsForBrowsers,
         secret_key=settings.secret_key,
         session_cookie="opencmc_session",
         max_age=settings.session_max_age_seconds,

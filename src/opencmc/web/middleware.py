@@ -125,3 +125,22 @@ class AccessLogAndHeaders:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
+
+
+class SessionsForBrowsers:
+    """Signed cookie sessions for browsers. An API call carrying a bearer token has no
+    session to load or sign, so it goes past the session layer (and gets no cookie)."""
+
+    def __init__(self, app: ASGIApp, **session_options: Any) -> None:
+        from starlette.middleware.sessions import SessionMiddleware
+
+        self.app = app
+        self.sessions = SessionMiddleware(app, **session_options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            for name, value in scope["headers"]:
+                if name == b"authorization" and value[:7].lower() == b"bearer ":
+                    await self.app(scope, receive, send)
+                    return
+        await self.sessions(scope, receive, send)
