@@ -364,6 +364,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/design/mrna/optimise"): {
         "json": {"protein": "MFVFLVLLPL", "weights": [3.0], "sweeps": 1}
     },
+    ("POST", "/api/v1/design/mrna/jobs"): {
+        "json": {"protein": "MFVFLVLLPL", "weights": [3.0], "sweeps": 1}
+    },
     ("POST", "/api/v1/design/sirna"): {"json": {"target": RNA_TARGET, "top": 3}},
     ("POST", "/api/v1/design/aso"): {"json": {"target": RNA_TARGET, "lengths": [16], "top": 3}},
     ("POST", "/tools/mrna"): {"data": {"sequence": "MFVFLVLLPL", "weights": "3", "sweeps": "1"}},

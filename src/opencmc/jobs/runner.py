@@ -40,7 +40,7 @@ def job_kind(name: str) -> Callable[[JobFunction], JobFunction]:
 
 
 def registered_kinds() -> list[str]:
-    from opencmc.jobs import kinds  # noqa: F401  (registers the built-in kinds)
+    from opencmc.jobs import design_jobs, kinds  # noqa: F401  (registers the built-in kinds)
 
     return sorted(_KINDS)
 

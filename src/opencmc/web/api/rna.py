@@ -6,19 +6,24 @@ import re
 from collections.abc import Callable
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from opencmc.jobs import design_jobs
 from opencmc.platform.errors import InvalidInput
+from opencmc.platform.models import Job
 from opencmc.platform.uow import UnitOfWork
 from opencmc.science.design import aso, mrna, sirna
 from opencmc.science.design.sequences import SequenceError, looks_like_protein, read_fasta
 from opencmc.web.auth import CurrentApiUow
+from opencmc.web.state import app_state
 
 router = APIRouter(prefix="/design", tags=["design"])
 
 # Folding dominates the run time, so the web keeps requests to a size that answers in about
-# a minute; longer sequences go through the command line, which has no such bound.
+# a minute; longer proteins go to a design job (POST /design/mrna/jobs, up to
+# design_jobs.MAX_JOB_PROTEIN aa), longer sequences through the command line, which has no
+# such bound.
 MAX_PROTEIN = 1500
 MAX_MRNA_NT = 6000
 MAX_TARGET_NT = 20000
@@ -53,7 +58,9 @@ def check_protein_size(text: str, sequence_type: str = "auto") -> None:
     residues = residue_count(text, sequence_type)
     if residues > MAX_PROTEIN:
         raise InvalidInput(
-            f"protein: {residues} aa is over the {MAX_PROTEIN} aa the web designs; "
+            f"protein: {residues} aa is over the {MAX_PROTEIN} aa the web designs in a request; "
+            f"submit it as a design job (POST /api/v1/design/mrna/jobs, up to "
+            f"{design_jobs.MAX_JOB_PROTEIN} aa) or "
             + CLI_HINT.format(command="opencmc design mrna optimise"),
             field="protein",
         )
@@ -152,6 +159,13 @@ class OptimiseRequest(BaseModel):
     fold_mrna: bool = False
     time_limit: float | None = Field(None, gt=0, le=600, description="seconds per search")
 
+    def job_params(self) -> dict[str, Any]:
+        """The parameters of an "mrna-design" job: this body with the protein as bare
+        letters (FASTA read) and infinite weights written "inf" (JSON has no infinity)."""
+        params = self.model_dump()
+        params["protein"] = sequence_text(self.protein, "protein")
+        return design_jobs.json_safe(params)  # type: ignore[no-any-return]
+
     def run(self) -> mrna.MrnaDesignResult:
         protein = sequence_text(self.protein, "protein")
         check_protein_size(protein, self.sequence_type)
@@ -241,6 +255,29 @@ def mrna_profile(body: ProfileRequest, uow: UnitOfWork = CurrentApiUow) -> dict[
 def mrna_optimise(body: OptimiseRequest, uow: UnitOfWork = CurrentApiUow) -> dict[str, Any]:
     """Codon-optimise a protein: the chosen design and the front from CAI-only to stable."""
     return body.run().to_dict()
+
+
+def submit_design_job(request: Request, uow: UnitOfWork, body: OptimiseRequest) -> Job:
+    """Queue the full design as a background job of the caller's organisation; bad input is
+    refused (:class:`InvalidInput`, naming the field) before anything is queued."""
+    params = body.job_params()
+    design_jobs.check_params(params)
+    return app_state(request).runner.submit(uow.require_actor(), design_jobs.KIND, params)
+
+
+@router.post("/mrna/jobs", status_code=202)
+def mrna_design_job(
+    body: OptimiseRequest, request: Request, response: Response, uow: UnitOfWork = CurrentApiUow
+) -> dict[str, Any]:
+    """Codon-optimise a protein (up to 3,000 aa) in the background: the same body as
+    /design/mrna/optimise; follow the job at ``url`` until ``status`` is succeeded (its
+    ``result``: that endpoint's answer, its ``summary`` and the chosen mRNA's ``profile``)
+    or failed (its ``error``)."""
+    job = submit_design_job(request, uow, body)
+    url = f"/api/v1/jobs/{job.id}"
+    response.headers["location"] = url
+    return {"id": job.id, "kind": job.kind, "status": job.status, "url": url,
+            "page": f"/tools/mrna/jobs/{job.id}"}  # fmt: skip
 
 
 @router.post("/sirna")

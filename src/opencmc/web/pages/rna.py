@@ -7,26 +7,39 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from opencmc.platform.errors import InvalidInput
+from opencmc.jobs import design_jobs
+from opencmc.jobs.runner import get_job
+from opencmc.platform.errors import InvalidInput, NotFound
 from opencmc.platform.uow import UnitOfWork
 from opencmc.science.design import mrna
 from opencmc.science.design.codons import HOSTS
 from opencmc.science.design.mrna_design import Design
 from opencmc.science.design.sequences import clean_nucleotides
-from opencmc.web.api.rna import AsoRequest, OptimiseRequest, SirnaRequest, run_engine
+from opencmc.web.api.rna import (
+    AsoRequest,
+    OptimiseRequest,
+    SirnaRequest,
+    run_engine,
+    sequence_text,
+    submit_design_job,
+)
 from opencmc.web.auth import CurrentPageUow
 from opencmc.web.templating import render
 
 router = APIRouter(prefix="/tools")
 
+# Longer proteins (and any, when the form asks) are designed in a background job: the
+# default front takes about 25 s for 200 aa, and minutes for a few hundred more.
+INLINE_PROTEIN = 50
+
 _MRNA_DEFAULTS = {"sequence": "", "sequence_type": "auto", "host": "human", "cai_weight": "3",
                   "min_cai": "", "weights": "", "gc_min": "0.30", "gc_max": "0.70",
                   "gc_window": "50", "max_homopolymer": "5", "avoid": "", "avoid_sites": "",
                   "uridine_depletion": "", "utr5": "", "utr3": "", "poly_a": "0",
-                  "sweeps": "4"}  # fmt: skip
+                  "sweeps": "4", "background": ""}  # fmt: skip
 _SIRNA_DEFAULTS = {"target": "", "kind": "sirna", "length": "19", "overhang": "UU",
                    "transcripts": "", "region": "", "only_passing": "", "lengths": "16-20",
                    "wings": "auto", "top": "50"}  # fmt: skip
@@ -155,24 +168,85 @@ async def mrna_run(request: Request, uow: UnitOfWork = CurrentPageUow) -> Respon
     context: dict[str, Any] = {"values": values, "hosts": HOSTS}
     try:
         body = _optimise_request(values)
+        protein = sequence_text(body.protein, "protein")
+        residues = run_engine(
+            lambda: design_jobs.read_residues(protein, body.sequence_type), "protein"
+        )
+        if values["background"] or len(residues) > INLINE_PROTEIN:
+            job = submit_design_job(request, uow, body)
+            return RedirectResponse(f"/tools/mrna/jobs/{job.id}", status_code=303)
         result = body.run()
-        chosen = result.chosen
         metrics = run_engine(
             lambda: mrna.profile(
-                chosen.sequence, body.host, utr5=body.utr5, utr3=body.utr3, poly_a=body.poly_a
+                result.chosen.sequence,
+                body.host,
+                utr5=body.utr5,
+                utr3=body.utr3,
+                poly_a=body.poly_a,
             ),
             "sequence",
         )
     except InvalidInput as error:
         context["error"] = error.message
         return render(request, "tools/mrna.html", context, status_code=422)
-    context.update(
-        result=result,
-        chosen=chosen,
-        metrics=metrics,
-        front_svg=front_svg(result.front, chosen),
-        is_inf=math.isinf,
+    context.update(_result_context(result, metrics))
+    return render(request, "tools/mrna.html", context)
+
+
+def _result_context(result: mrna.MrnaDesignResult, metrics: mrna.MrnaProfile) -> dict[str, Any]:
+    return {
+        "result": result,
+        "chosen": result.chosen,
+        "metrics": metrics,
+        "front_svg": front_svg(result.front, result.chosen),
+        "is_inf": math.isinf,
+    }
+
+
+_JOB_FIELDS = ("sequence_type", "host", "cai_weight", "min_cai", "utr5", "utr3", "poly_a", "sweeps")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _form_values(params: dict[str, Any]) -> dict[str, str]:
+    """The form as it was filled in for a job (from the job's parameters)."""
+    c = params.get("constraints") or {}
+    values = dict(_MRNA_DEFAULTS, background="1")
+    for key in _JOB_FIELDS:
+        values[key] = _text(params.get(key, values[key]))
+    for key in ("gc_min", "gc_max", "gc_window", "max_homopolymer"):
+        values[key] = _text(c.get(key, values[key]))
+    values.update(
+        sequence=str(params.get("protein", "")),
+        weights=", ".join(_text(w) for w in params.get("weights") or []),
+        avoid=", ".join(c.get("avoid") or []),
+        avoid_sites=", ".join(c.get("avoid_sites") or []),
+        uridine_depletion="1" if c.get("uridine_depletion") else "",
     )
+    return values
+
+
+@router.get("/mrna/jobs/{job_id}")
+def mrna_job(request: Request, job_id: int, uow: UnitOfWork = CurrentPageUow) -> Response:
+    """A design job of the caller's organisation: its progress while it runs (the page
+    polls itself), then the same result the form shows."""
+    job = get_job(uow.session, job_id)
+    if job.kind != design_jobs.KIND:
+        raise NotFound(f"no mRNA design job {job_id}")
+    params = dict(job.params)
+    context: dict[str, Any] = {"values": _form_values(params), "hosts": HOSTS, "job": job}
+    if job.status == "succeeded" and job.result:
+        context.update(
+            _result_context(
+                design_jobs.result_from_dict(job.result),
+                design_jobs.profile_from_dict(job.result["profile"]),
+            )
+        )
+    context["steps"] = design_jobs.job_steps(params)
     return render(request, "tools/mrna.html", context)
 
 
