@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from opencmc.platform import programs
 from opencmc.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from opencmc.platform.market import deliverables, inbox, orders
 from opencmc.platform.market import requests as deals
@@ -17,7 +18,7 @@ from opencmc.platform.quality import stability as studies
 from opencmc.platform.quality.results import ImportRefused
 from opencmc.platform.readiness import status_records
 from opencmc.platform.uow import UnitOfWork
-from tests.conftest import actor_of
+from tests.conftest import PROGRAM, actor_of
 from tests.market.world import LINES, World, build, stability_rows
 
 
@@ -106,6 +107,18 @@ def test_the_provider_sees_a_summary_until_it_acknowledges_the_terms(factory, wo
 
 def test_request_rules(factory, world) -> None:  # type: ignore[no-untyped-def]
     with UnitOfWork(factory, actor_of(factory, "a.sci")) as uow:
+        other = programs.create_program(uow, {**PROGRAM, "name": "AB-2"})
+        stranger = programs.create_candidate(uow, other.id, {"name": "B", "smiles": "CCO"})
+        with pytest.raises(InvalidInput, match=r"candidate_id: candidate .* is not in program"):
+            deals.send_request(
+                uow,
+                program_id=world.program_id,
+                candidate_id=stranger.id,
+                title="t",
+                scope="s",
+                category="stability_study",
+                recipients=[{"offering_id": world.offering_id}],
+            )
         with pytest.raises(InvalidInput, match="providers: choose at least one"):
             deals.send_request(
                 uow,

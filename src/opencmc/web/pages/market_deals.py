@@ -68,12 +68,19 @@ def request_form(
 ) -> Response:
     offering = catalogue.get_offering(uow.session, offering_id) if offering_id else None
     programs, _total = list_programs(uow.session, limit=200)
+    actor = uow.require_actor()
+    candidates = {
+        p.id: list_candidates(uow.session, p)
+        for p in programs
+        if p.organisation_id == actor.organisation_id
+    }
     return render(
         request,
         "market/requests/form.html",
         {
             "offering": offering,
             "programs": programs,
+            "candidates": candidates,
             "program_id": program_id,
             "categories": catalogue.CATEGORIES,
         },
@@ -95,6 +102,7 @@ async def send_request(request: Request, uow: UnitOfWork = CurrentPageUow) -> Re
             scope=str(form.get("scope", "")),
             category=str(form.get("category", "")),
             recipients=[{"offering_id": i} for i in offering_ids],
+            candidate_id=_int_or_none(form.get("candidate_id")),
             materials=str(form.get("materials", "")),
             desired_start=str(form.get("desired_start", "")) or None,
             desired_end=str(form.get("desired_end", "")) or None,
