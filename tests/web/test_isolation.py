@@ -146,6 +146,7 @@ QUERIES = {
 
 # how to call each changing route (JSON for the API, form fields for pages)
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/tools/save-candidate"): {"data": {"engine": "molecule.profile", "smiles": "CCO"}},
     # marketplace: support programmes and vouchers
     ("POST", "/api/v1/market/programmes"): {"json": VOUCHER_ROUND},
     ("PATCH", "/api/v1/market/programmes/{programme_id}"): {"json": {"title": "t"}},

@@ -242,6 +242,13 @@ def _candidate_fields(data: dict[str, Any], current: Candidate | None = None) ->
     return fields
 
 
+def candidate_definition(values: dict[str, Any]) -> dict[str, Any]:
+    """Definition fields (chains, sequence, SMILES) checked as a candidate's would be, and
+    cleaned the same way (sequences upper-cased without spaces)."""
+    checked = _candidate_fields({"name": "definition", **values})
+    return {field: checked[field] for field in values}
+
+
 def get_candidate(session: Session, candidate_id: int) -> Candidate:
     candidate = session.get(Candidate, candidate_id)
     if candidate is None:

@@ -21,6 +21,7 @@ from opencmc.web.pages import (
     records,
     rna,
     roadmap,
+    save_candidate,
     session,
     stability_studies,
     tools,
@@ -48,6 +49,7 @@ for module in (
     notifications,
     design_molecule,
     assessments,
+    save_candidate,
 ):
     router.include_router(module.router)
 

@@ -25,6 +25,7 @@ from opencmc.science.design.antibody_liabilities import Liability
 from opencmc.science.design.antibody_metrics import DEFAULT_FORMULATION_PH
 from opencmc.web.api.antibody import MAX_LEADS, invalid, profile_leads, ranking
 from opencmc.web.auth import CurrentPageUow
+from opencmc.web.pages.save_candidate import own_programs
 from opencmc.web.templating import render
 
 router = APIRouter(prefix="/tools")
@@ -204,7 +205,7 @@ def antibody_form(request: Request, uow: UnitOfWork = CurrentPageUow) -> Respons
     """The empty form."""
     values = dict.fromkeys(_FIELDS, "")
     values["formulation_ph"] = str(DEFAULT_FORMULATION_PH)
-    return render(request, _TEMPLATE, {"values": values})
+    return render(request, _TEMPLATE, {"values": values, "own_programs": own_programs(uow)})
 
 
 @router.post("/antibody")
@@ -214,7 +215,7 @@ async def antibody_run(request: Request, uow: UnitOfWork = CurrentPageUow) -> Re
     lead for redesign sends them again."""
     form = await request.form()
     values = {name: str(form.get(name, "")).strip() for name in _FIELDS}
-    context: dict[str, Any] = {"values": values}
+    context: dict[str, Any] = {"values": values, "own_programs": own_programs(uow)}
     try:
         upload = await _upload(form)
         uploaded = None

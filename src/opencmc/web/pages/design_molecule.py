@@ -23,6 +23,7 @@ from opencmc.web.api.design_molecule import (
     read_upload,
 )
 from opencmc.web.auth import CurrentPageUow
+from opencmc.web.pages.save_candidate import own_programs
 from opencmc.web.templating import render
 
 router = APIRouter(prefix="/tools")
@@ -73,7 +74,11 @@ def svg_from_result(result: dict[str, Any], canonical_tautomer: bool = True) -> 
 
 @router.get("/molecule")
 def molecule_form(request: Request, uow: UnitOfWork = CurrentPageUow) -> Response:
-    return render(request, "tools/molecule.html", {"values": dict(_MOLECULE_DEFAULTS)})
+    return render(
+        request,
+        "tools/molecule.html",
+        {"values": dict(_MOLECULE_DEFAULTS), "own_programs": own_programs(uow)},
+    )
 
 
 @router.post("/molecule")
@@ -81,7 +86,7 @@ async def molecule_run(request: Request, uow: UnitOfWork = CurrentPageUow) -> Re
     """Profile the pasted or uploaded molecules: drawings, descriptors, alerts, a ranking."""
     form = await request.form()
     values = {name: str(form.get(name, "")).strip() for name in _MOLECULE_DEFAULTS}
-    context: dict[str, Any] = {"values": values}
+    context: dict[str, Any] = {"values": values, "own_programs": own_programs(uow)}
     try:
         upload = await _upload(form)
         if upload is not None:
