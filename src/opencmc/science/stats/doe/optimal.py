@@ -1,13 +1,9 @@
 """D- and I-optimal designs by coordinate exchange (Meyer and Nachtsheim 1995).
 
-Each pass visits every run and every factor and moves that one coordinate to the value
-that most improves the criterion, with the other coordinates held. Continuous factors
-try a grid and, on a constrained region, the ends of the feasible interval along the
-coordinate; discrete and categorical factors try their levels. The determinant ratio
-of a row exchange is Fedorov's
-``(1 + d(x)) (1 - d(x_i)) + d(x, x_i)^2`` and the inverse information matrix is updated
-by two Sherman-Morrison steps, so a move costs O(p^2). Several random starts run
-together as one batch of arrays; the best design is kept.
+The exchange itself is in :mod:`.exchange`: every coordinate of every run of every random
+start is scored at once from Fedorov's determinant ratio, improving moves are made
+together, and a start stops when no single coordinate move improves it. The best of the
+random starts is the design.
 """
 
 from __future__ import annotations
@@ -17,18 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from .exchange import Exchanger
 from .factors import DesignError, Model, Region
+from .monomials import model_rows
 from .runsheet import Design, _finish, _region
-
-_TOL = 1e-9
-
-
-def _grid(model: Model) -> np.ndarray:
-    e = model.exponents()
-    degree = int(e.max()) if e is not None and e.size else 2
-    if degree <= 1:
-        return np.array([-1.0, 1.0])
-    return np.linspace(-1.0, 1.0, 2 * degree + 1)
 
 
 def moment_matrix(region: Region, model: Model, n_points: int = 4096, seed: int = 0) -> np.ndarray:
@@ -43,7 +31,7 @@ def moment_matrix(region: Region, model: Model, n_points: int = 4096, seed: int 
         moments = np.where(total % 2 == 0, 1.0 / (total + 1.0), 0.0)
         return np.prod(moments, axis=2)
     pts = sample_region(region, n_points, seed)
-    f = model.matrix(pts)
+    f = model_rows(model, pts)
     return f.T @ f / len(f)
 
 
@@ -69,225 +57,6 @@ def sample_region(region: Region, n: int, seed: int = 0) -> np.ndarray:
     return np.vstack(out)[:n]
 
 
-def _powers(x: np.ndarray, degree: int) -> np.ndarray:
-    """x**0, x**1, ..., x**degree along a new last axis, by repeated products."""
-    out = np.empty((*x.shape, degree + 1))
-    out[..., 0] = 1.0
-    for d in range(1, degree + 1):
-        out[..., d] = out[..., d - 1] * x
-    return out
-
-
-def _monomials(points: np.ndarray, exps: np.ndarray) -> np.ndarray:
-    """Model rows of points (..., k) for monomial exponents (p, k): (..., p)."""
-    return np.prod(points[..., None, :] ** exps, axis=-1)
-
-
-class _Exchanger:
-    """Batched coordinate exchange over R random starts."""
-
-    def __init__(
-        self, region: Region, model: Model, n: int, criterion: str, rng: np.random.Generator
-    ):
-        self.region = region
-        self.model = model
-        self.n = n
-        self.k = len(region.factors)
-        self.criterion = criterion
-        self.rng = rng
-        self.exps = model.exponents()
-        self.a, self.b = region.linear_coded()
-        self.has_disallowed = bool(region.disallowed)
-        grid = _grid(model)
-        self.values: list[np.ndarray] = []
-        self.continuous: list[bool] = []
-        for f in region.factors:
-            if f.kind == "continuous":
-                self.values.append(grid)
-                self.continuous.append(True)
-            elif f.kind in ("discrete", "categorical"):
-                self.values.append(f.coded_levels())
-                self.continuous.append(False)
-            else:
-                raise DesignError(
-                    f"factor {f.name!r} is a mixture component; use simplex_lattice, "
-                    "simplex_centroid or extreme_vertices_design"
-                )
-        self.w = moment_matrix(region, model) if criterion == "I" else None
-
-    def rows(self, pts: np.ndarray) -> np.ndarray:
-        if self.exps is not None:
-            return _monomials(pts, self.exps)
-        shape = pts.shape
-        return self.model.matrix(pts.reshape(-1, shape[-1])).reshape(*shape[:-1], -1)
-
-    def start(self, r: int) -> np.ndarray:
-        x = np.empty((r, self.n, self.k))
-        for j in range(self.k):
-            x[:, :, j] = self.rng.choice(self.values[j], (r, self.n))
-        flat = x.reshape(-1, self.k)
-        bad = ~self.region.feasible(flat)
-        for _ in range(200):
-            if not bad.any():
-                break
-            idx = np.flatnonzero(bad)
-            fresh = sample_region(self.region, len(idx), int(self.rng.integers(1 << 31)))
-            flat[idx] = fresh
-            bad[idx] = ~self.region.feasible(fresh)
-        if bad.any():
-            raise DesignError("cannot find feasible starting runs in the constrained region")
-        return flat.reshape(r, self.n, self.k)
-
-    def _interval(self, x: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
-        """Feasible range of coordinate j for each row of x (R, k) under A x <= b."""
-        lo = np.full(len(x), -1.0)
-        hi = np.full(len(x), 1.0)
-        for a_row, b_val in zip(self.a, self.b, strict=True):
-            aj = a_row[j]
-            if abs(aj) < 1e-15:
-                continue
-            rest = b_val - (x @ a_row - x[:, j] * aj)
-            bound = rest / aj
-            if aj > 0:
-                hi = np.minimum(hi, bound)
-            else:
-                lo = np.maximum(lo, bound)
-        return lo, hi
-
-    def _candidate_rows(self, xi: np.ndarray, j: int, cand: np.ndarray) -> np.ndarray:
-        """Model rows of each row of xi with coordinate j set to each candidate: (R, g, p)."""
-        if self.exps is None:
-            pts = np.repeat(xi[:, None, :], cand.shape[1], axis=1)
-            pts[:, :, j] = cand
-            return self.rows(pts)
-        # f(x) = prod_l x_l^e_l: the other coordinates' part times t^e_j (integer powers)
-        pw = xi[:, :, None] ** self.pow_range  # (R, k, D+1)
-        gathered = pw[:, self.col_index, self.exps_int]  # (R, p, k)
-        gathered[:, :, j] = 1.0
-        rest = np.prod(gathered, axis=2)  # (R, p)
-        tp = cand[:, :, None] ** self.pow_range  # (R, g, D+1)
-        return rest[:, None, :] * tp[:, :, self.exps_int[:, j]]
-
-    def _changed_columns(
-        self, xi: np.ndarray, j: int, cand: np.ndarray, cols: np.ndarray
-    ) -> np.ndarray:
-        """The model columns holding factor j, for each candidate value: (R, g, s)."""
-        e = self.exps_int[cols]
-        pw = _powers(xi, self.degree)  # (R, k, D+1)
-        pw[:, j, :] = 1.0
-        gathered = pw[:, self.col_index, e]  # (R, s, k)
-        rest = np.prod(gathered, axis=2)  # (R, s)
-        tp = _powers(cand, self.degree)  # (R, g, D+1)
-        return rest[:, None, :] * tp[:, :, e[:, j]]
-
-    def run(self, starts: int, max_passes: int) -> tuple[np.ndarray, int]:
-        r = starts
-        x = self.start(r)
-        f = self.rows(x)
-        p = f.shape[-1]
-        if self.exps is not None:
-            self.exps_int = self.exps.astype(int)
-            self.pow_range = np.arange(int(self.exps.max()) + 1)
-            self.degree = int(self.exps.max())
-            self.col_index = np.arange(self.k)[None, :]
-            self.cols_of = [np.flatnonzero(self.exps_int[:, j] > 0) for j in range(self.k)]
-        ridge = 1e-8 * self.n * np.eye(p)
-        minv = np.linalg.inv(np.swapaxes(f, 1, 2) @ f + ridge)
-        bmat = minv @ self.w @ minv if self.w is not None else None
-        ar = np.arange(r)
-        passes = 0
-        while passes < max_passes:
-            passes += 1
-            changed = np.zeros(r, dtype=bool)
-            for i in range(self.n):
-                for j in range(self.k):
-                    xi = x[:, i, :]
-                    vals = self.values[j]
-                    if self.continuous[j] and len(self.b):
-                        lo, hi = self._interval(xi, j)
-                        cand = np.concatenate(
-                            [
-                                np.clip(vals[None, :], lo[:, None], hi[:, None]),
-                                lo[:, None],
-                                hi[:, None],
-                            ],
-                            axis=1,
-                        )
-                    else:
-                        cand = np.broadcast_to(vals, (r, len(vals)))
-                    fi = f[:, i, :]  # (R, p)
-                    ui = (minv @ fi[:, :, None])[:, :, 0]
-                    di = (fi * ui).sum(axis=1)
-                    if bmat is None and self.exps is not None:
-                        # Only the columns holding factor j change: work on those alone.
-                        cols = self.cols_of[j]
-                        fcs = self._changed_columns(xi, j, cand, cols)  # (R, g, s)
-                        delta = fcs - fi[:, None, cols]
-                        mss = minv[:, cols[:, None], cols[None, :]]
-                        lin = (delta @ ui[:, cols, None])[:, :, 0]
-                        dc = di[:, None] + 2 * lin + ((delta @ mss) * delta).sum(axis=2)
-                        dci = di[:, None] + lin
-                        fc = None
-                    else:
-                        fc = self._candidate_rows(xi, j, cand)  # (R, g, p)
-                        v = fc @ minv  # (R, g, p)
-                        dc = (v * fc).sum(axis=2)
-                        dci = (v @ fi[:, :, None])[:, :, 0]
-                    ratio = (1 + dc) * (1 - di)[:, None] + dci**2
-                    if bmat is None:
-                        score, base, tol = ratio, 1.0, _TOL
-                    else:
-                        # decrease of trace(M^-1 W) by the exchange (Woodbury, rank two)
-                        bn = fc @ bmat
-                        t11 = (bn * fc).sum(axis=2)
-                        t12 = (bn @ fi[:, :, None])[:, :, 0]
-                        t22 = (fi * (bmat @ fi[:, :, None])[:, :, 0]).sum(axis=1)[:, None]
-                        s11, s12, s22 = 1 + dc, dci, -1 + di[:, None]
-                        det = s11 * s22 - s12**2
-                        with np.errstate(divide="ignore", invalid="ignore"):
-                            score = (s22 * t11 - 2 * s12 * t12 + s11 * t22) / det
-                        score = np.where(ratio > 1e-6, score, -np.inf)
-                        base, tol = 0.0, _TOL * max(1.0, float(np.abs(t22).max()))
-                    if self.has_disallowed:
-                        pts = np.repeat(xi[:, None, :], cand.shape[1], axis=1)
-                        pts[:, :, j] = cand
-                        ok = self.region.feasible(pts.reshape(-1, self.k)).reshape(score.shape)
-                        score = np.where(ok, score, -np.inf)
-                    best = score.argmax(axis=1)
-                    move = score[ar, best] > base + tol
-                    move &= np.abs(cand[ar, best] - xi[:, j]) > 1e-12
-                    if not move.any():
-                        continue
-                    if fc is None:
-                        fn = fi.copy()
-                        fn[np.ix_(move, cols)] = fcs[ar, best][move]
-                    else:
-                        fn = np.where(move[:, None], fc[ar, best], fi)
-                    x[move, i, j] = cand[move, best[move]]
-                    # add the new row, then remove the old one (Sherman-Morrison twice)
-                    un = (minv @ fn[:, :, None])[:, :, 0]
-                    minv = (
-                        minv
-                        - un[:, :, None] * (un / (1 + (fn * un).sum(axis=1))[:, None])[:, None, :]
-                    )
-                    uo = (minv @ fi[:, :, None])[:, :, 0]
-                    minv = (
-                        minv
-                        + uo[:, :, None] * (uo / (1 - (fi * uo).sum(axis=1))[:, None])[:, None, :]
-                    )
-                    f[:, i, :] = fn
-                    if bmat is not None:
-                        bmat = minv @ self.w @ minv
-                    changed |= move
-            # refresh the inverse: no drift from the rank-one updates
-            minv = np.linalg.inv(np.swapaxes(f, 1, 2) @ f + ridge)
-            if bmat is not None:
-                bmat = minv @ self.w @ minv
-            if not changed.any():
-                break
-        return x, passes
-
-
 def d_efficiency(x: np.ndarray) -> float:
     """100 det(X'X / n)^(1/p): 100 % for an orthogonal design with +-1 columns."""
     n, p = x.shape
@@ -295,14 +64,17 @@ def d_efficiency(x: np.ndarray) -> float:
     return float(100 * np.exp(logdet / p)) if sign > 0 else 0.0
 
 
-def _criterion_value(f: np.ndarray, criterion: str, w: np.ndarray | None) -> float:
-    xtx = f.T @ f
+def _criterion_values(f: np.ndarray, criterion: str, w: np.ndarray) -> np.ndarray:
+    """log det X'X (D) or -trace((X'X)^-1 W) (I) of model matrices (starts, n, p)."""
+    xtx = np.swapaxes(f, 1, 2) @ f
     sign, logdet = np.linalg.slogdet(xtx)
-    if sign <= 0:
-        return -np.inf
+    out = np.full(len(f), -np.inf)
+    ok = sign > 0
     if criterion == "D":
-        return float(logdet)
-    return -float(np.trace(np.linalg.solve(xtx, w)))
+        out[ok] = logdet[ok]
+    elif ok.any():
+        out[ok] = -np.einsum("rij,ji->r", np.linalg.inv(xtx[ok]), w)
+    return out
 
 
 def optimal_design(
@@ -314,7 +86,7 @@ def optimal_design(
     constraints: Sequence[Any] = (),
     disallowed: Sequence[Any] = (),
     starts: int = 10,
-    max_passes: int = 50,
+    max_passes: int = 200,
     seed: int | None = None,
     randomize: bool = True,
 ) -> Design:
@@ -324,7 +96,8 @@ def optimal_design(
     ``disallowed`` lists combinations not to run. ``runs`` defaults to the number of
     model coefficients plus 4 (some degrees of freedom for error). ``info`` reports the
     D-efficiency (100 % for an orthogonal +-1 design), the A-efficiency, the average
-    prediction variance over the region and the passes taken.
+    prediction variance over the region and the passes taken (a pass scores every
+    coordinate of every run once; ``max_passes`` bounds them).
 
     >>> d = optimal_design(["A", "B", "C"], "interaction", 8, seed=1, randomize=False)
     >>> round(d.info["D_efficiency"], 6)
@@ -344,10 +117,12 @@ def optimal_design(
     if starts < 1:
         raise DesignError("starts must be at least 1")
     rng = np.random.default_rng(seed)
-    ex = _Exchanger(region, mdl, n, criterion, rng)
+    w = moment_matrix(region, mdl)
+    ex = Exchanger(region, mdl, n, criterion, rng, weights=w)
     x, passes = ex.run(starts, max_passes)
-    w = ex.w if ex.w is not None else moment_matrix(region, mdl)
-    scores = [_criterion_value(mdl.matrix(xr), criterion, w) for xr in x]
+    scores = _criterion_values(
+        model_rows(mdl, x.reshape(-1, len(region.factors))).reshape(starts, n, p), criterion, w
+    )
     best = int(np.argmax(scores))
     if not np.isfinite(scores[best]):
         raise DesignError("no start reached a design that can estimate the model; add runs")
