@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -240,7 +241,9 @@ async def doe_runsheet_xlsx(request: Request, uow: UnitOfWork = CurrentPageUow) 
 
 # --- analysing the results ----------------------------------------------------------------
 
-_ANALYSIS_FIELDS = ("factors", "model", "terms", "alpha", "ds_x", "ds_y", "probability")
+_ANALYSIS_FIELDS = ("factors", "model", "terms", "alpha", "ds_x", "ds_y", "probability",
+                    "surface_x", "surface_y")  # fmt: skip
+_SURFACE_GRID = 25  # points a side of the mesh behind the 3-D view
 _PER_RESPONSE = ("goal", "goal_lower", "goal_target", "goal_upper", "spec_lower", "spec_upper")
 
 
@@ -259,7 +262,47 @@ def _analysis_values(form: FormData, responses: list[str]) -> dict[str, Any]:
     values["per"] = {
         r: {n: str(form.get(f"{n}:{r}", "")).strip() for n in _PER_RESPONSE} for r in responses
     }
+    values["hold"] = {k[5:]: str(v).strip() for k, v in form.multi_items() if k[:5] == "hold:"}
     return values
+
+
+def _held(f: Any, raw: str) -> Any:
+    """The level a factor is held at on the response surface: centre, or as typed."""
+    if f.kind == "categorical":
+        level = next((lv for lv in f.levels if str(lv) == raw), None) if raw else f.levels[0]
+        levels = "one of the levels " + ", ".join(map(str, f.levels))
+    else:
+        level = _number(raw) if raw else float(f.to_actual([0.0])[0])
+        level, levels = (None, "a number") if isinstance(level, str) else (level, "")
+    if level is None:
+        raise InvalidInput(f"hold:{f.name}: {raw!r} is not {levels}", field=f"hold:{f.name}")
+    return level
+
+
+def _surface(fit: Any, values: dict[str, Any]) -> dict[str, Any] | None:
+    """The fitted response over two numeric factors, the others held: a contour plot (SVG)
+    and the mesh the 3-D view draws. None with fewer than two numeric factors."""
+    by_name = {f.name: f for f in fit.factors}
+    names = [f.name for f in fit.factors if f.kind in ("continuous", "discrete")]
+    if len(names) < 2:
+        return None
+    x = values["surface_x"] = values["surface_x"] or names[0]
+    y = values["surface_y"] = values["surface_y"] or next(n for n in names if n != x)
+    for axis, name in (("surface_x", x), ("surface_y", y)):
+        if name not in names or (axis == "surface_y" and name == x):
+            raise InvalidInput(f"{axis}: choose two different numeric factors of "
+                               f"{', '.join(names)}, not {name!r}", field=axis)  # fmt: skip
+    hold = {n: _held(f, values["hold"].get(n, "")) for n, f in by_name.items() if n not in (x, y)}
+    values["hold"].update(hold)
+    axes = [by_name[n].to_actual(np.linspace(-1, 1, _SURFACE_GRID) * fit.coding[n]["limit"])
+            for n in (x, y)]  # fmt: skip
+    gx, gy = np.meshgrid(*axes)
+    points = {x: gx.ravel(), y: gy.ravel(), **{k: [v] * gx.size for k, v in hold.items()}}
+    z = fit.predict(points)["predicted"].to_numpy().reshape(gx.shape)
+    data: dict[str, Any] = {"response": fit.response, "hold": hold, "z": z.tolist()}
+    for key, name, grid in (("x", x, axes[0]), ("y", y, axes[1])):
+        data[key] = {"name": name, "label": by_name[name].label, "values": grid.tolist()}
+    return {"data": data, "contour_svg": _svg(fit.contour_plot(x, y, hold=hold))}
 
 
 def _common(csv_text: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -318,6 +361,10 @@ def _analyses(csv_text: str, responses: list[str], values: dict[str, Any]) -> di
         if len(fit.effects) >= 2:
             plots["half_normal"] = _svg(fit.half_normal_plot())
         out["plots"][name] = plots
+        try:
+            plots["surface"] = _surface(fit, values)
+        except (InvalidInput, StatsInputError) as error:  # e.g. a level far outside the range
+            out["surface_error"] = getattr(error, "message", str(error))
     goals, specs = _goals(values), _specifications(values)
     if goals:
         try:
