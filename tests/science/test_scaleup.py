@@ -32,6 +32,8 @@ def test_units_convert_and_are_checked() -> None:
         UnitError, match="tank diameter: '2 L' is a volume, but a length is expected"
     ):
         Vessel.of("2 L", "0.2 m", "100 L")
+    with pytest.raises(UnitError, match=r"'0.2' has no unit; write it with one, e.g. '0.2 m'"):
+        Vessel.of("0.2", "0.2 m", "100 L")  # a bare number as text, not the unit ".2"
     with pytest.raises(UnitError, match="unknown unit 'furlong'"):
         Vessel.of("2 furlong", "0.2 m", "100 L")
     with pytest.raises(UnitError, match="must be below the tank's"):

@@ -412,6 +412,15 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/tools/doe/runsheet.csv"): {"data": DOE_FORM},
     ("POST", "/tools/doe/runsheet.xlsx"): {"data": DOE_FORM},
     ("POST", "/tools/doe/analyze"): {"data": {"data": DOE_RUNS, "response": "y"}},
+    ("POST", "/tools/scaleup"): {
+        "data": {
+            **{f"small_{k}": v for k, v in VESSEL.items() if k != "liquid_volume"},
+            **{f"large_{k}": v for k, v in PLANT.items() if k != "liquid_volume"},
+            "small_liquid": "5 L",
+            "large_liquid": "1100 L",
+            "speed": "300 rpm",
+        }
+    },
     ("POST", "/tools/calculators"): {
         "data": {"calculator": "impurity-thresholds", "max_daily_dose_g": "0.5"}
     },

@@ -116,6 +116,11 @@ def si(value: Any, dimension: str, name: str) -> float:
     if isinstance(value, tuple) and len(value) == 2:
         number, unit = value
     elif isinstance(value, str):
+        if re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*", value):
+            raise UnitError(
+                f"{name}: {value.strip()!r} has no unit; write it with one, "
+                f"e.g. '{value.strip()} {SI[dimension]}'"
+            )
         m = re.fullmatch(r"\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*(.+?)\s*", value)
         if not m:
             raise UnitError(f"{name}: cannot read {value!r}; write a number and a unit")

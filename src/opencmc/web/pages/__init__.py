@@ -22,6 +22,7 @@ from opencmc.web.pages import (
     rna,
     roadmap,
     save_candidate,
+    scaleup,
     session,
     stability_studies,
     tools,
@@ -50,6 +51,7 @@ for module in (
     design_molecule,
     assessments,
     save_candidate,
+    scaleup,
 ):
     router.include_router(module.router)
 

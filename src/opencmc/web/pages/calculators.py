@@ -141,6 +141,14 @@ TOOLS: list[Tool] = [
         ),
     ),
     Tool(
+        "/tools/scaleup",
+        gettext_noop("Bioreactor scale-up"),
+        gettext_noop(
+            "Two stirred vessels and the small-scale speed: P/V, tip speed, Reynolds number, "
+            "kLa and mixing time, and the large-scale speed for constant P/V, tip speed or kLa."
+        ),
+    ),
+    Tool(
         "/tools/calculators",
         gettext_noop("Regulatory calculators"),
         gettext_noop("ICH Q3A/Q3B thresholds, M7 limits, stability coverage of clinical supply."),
