@@ -47,6 +47,23 @@ def _int_or_none(value: object) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+async def _with_reason(
+    request: Request, uow: UnitOfWork, call: Any, back: str, what: str, did: str
+) -> Response:
+    """A form whose one field is the reason: run ``call(reason)``, stay on ``back``."""
+    form = await request.form()
+    why = str(form.get("reason", ""))
+    return form_outcome(
+        request,
+        uow,
+        lambda: call(why),
+        back=back,
+        failed=f"{what} not {did}",
+        success=back,
+        done=f"{what} {did}",
+    )
+
+
 # --- sponsor: requests ---------------------------------------------------------------------
 
 
@@ -168,16 +185,14 @@ def request_record(request: Request, request_id: int, uow: UnitOfWork = CurrentP
 async def withdraw_request(
     request: Request, request_id: int, uow: UnitOfWork = CurrentPageUow
 ) -> Response:
-    form = await request.form()
     back = f"/market/requests/{request_id}"
-    return form_outcome(
+    return await _with_reason(
         request,
         uow,
-        lambda: deals.withdraw_request(uow, request_id, str(form.get("reason", ""))),
-        back=back,
-        failed="Request not withdrawn",
-        success=back,
-        done="Request withdrawn",
+        lambda why: deals.withdraw_request(uow, request_id, why),
+        back,
+        "Request",
+        "withdrawn",
     )
 
 
@@ -185,17 +200,10 @@ async def withdraw_request(
 async def reject_quote(
     request: Request, quote_id: int, uow: UnitOfWork = CurrentPageUow
 ) -> Response:
-    form = await request.form()
     quote = deals.get_quote(uow.session, quote_id)
     back = f"/market/requests/{quote.request_id}"
-    return form_outcome(
-        request,
-        uow,
-        lambda: deals.reject_quote(uow, quote_id, str(form.get("reason", ""))),
-        back=back,
-        failed="Quote not rejected",
-        success=back,
-        done="Quote rejected",
+    return await _with_reason(
+        request, uow, lambda why: deals.reject_quote(uow, quote_id, why), back, "Quote", "rejected"
     )
 
 
@@ -285,16 +293,14 @@ async def acknowledge(
 async def decline(
     request: Request, recipient_id: int, uow: UnitOfWork = CurrentPageUow
 ) -> Response:
-    form = await request.form()
     back = f"/market/inbox/{recipient_id}"
-    return form_outcome(
+    return await _with_reason(
         request,
         uow,
-        lambda: deals.decline_request(uow, recipient_id, str(form.get("reason", ""))),
-        back=back,
-        failed="Request not declined",
-        success=back,
-        done="Request declined",
+        lambda why: deals.decline_request(uow, recipient_id, why),
+        back,
+        "Request",
+        "declined",
     )
 
 
@@ -335,17 +341,15 @@ async def submit_quote(
 async def withdraw_quote(
     request: Request, quote_id: int, uow: UnitOfWork = CurrentPageUow
 ) -> Response:
-    form = await request.form()
     quote = deals.get_quote(uow.session, quote_id)
     back = f"/market/inbox/{quote.recipient_id}"
-    return form_outcome(
+    return await _with_reason(
         request,
         uow,
-        lambda: deals.withdraw_quote(uow, quote_id, str(form.get("reason", ""))),
-        back=back,
-        failed="Quote not withdrawn",
-        success=back,
-        done="Quote withdrawn",
+        lambda why: deals.withdraw_quote(uow, quote_id, why),
+        back,
+        "Quote",
+        "withdrawn",
     )
 
 
@@ -393,14 +397,10 @@ def _order_action(
 async def close_order(
     request: Request, order_id: int, uow: UnitOfWork = CurrentPageUow
 ) -> Response:
-    form = await request.form()
     orders.get_order(uow.session, order_id)
-    return _order_action(
-        request,
-        uow,
-        order_id,
-        lambda: orders.close_order(uow, order_id, str(form.get("reason", ""))),
-        "closed",
+    back = f"/market/orders/{order_id}"
+    return await _with_reason(
+        request, uow, lambda why: orders.close_order(uow, order_id, why), back, "Order", "closed"
     )
 
 
@@ -408,13 +408,14 @@ async def close_order(
 async def cancel_order(
     request: Request, order_id: int, uow: UnitOfWork = CurrentPageUow
 ) -> Response:
-    form = await request.form()
     orders.get_order(uow.session, order_id)
-    return _order_action(
+    back = f"/market/orders/{order_id}"
+    return await _with_reason(
         request,
         uow,
-        order_id,
-        lambda: orders.cancel_order(uow, order_id, str(form.get("reason", ""))),
+        lambda why: orders.cancel_order(uow, order_id, why),
+        back,
+        "Order",
         "cancelled",
     )
 
