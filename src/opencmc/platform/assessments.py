@@ -24,7 +24,7 @@ from opencmc.platform.assessment_engines import (
     engine_named,
     json_safe,
 )
-from opencmc.platform.audit import content_hash, diff, record_event
+from opencmc.platform.audit import content_hash, record_creation
 from opencmc.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from opencmc.platform.models import Assessment, Candidate
 from opencmc.platform.programs import get_candidate
@@ -115,26 +115,18 @@ def run_assessment(
         result=result,
         created_by_id=actor.user_id,
     )
-    uow.session.add(assessment)
-    uow.session.flush()
-    record_event(
+    record_creation(
         uow.session,
-        actor=actor,
-        organisation_id=assessment.organisation_id,
-        action="create",
-        entity_type="assessment",
-        entity_id=assessment.id,
-        changes=diff(
-            {},
-            {
-                "candidate_id": candidate.id,
-                "engine": chosen.name,
-                "engine_version": assessment.engine_version,
-                "summary": summary,
-                "inputs_sha256": content_hash(inputs),
-                "result_sha256": content_hash(result),
-            },
-        ),
+        actor,
+        assessment,
+        {
+            "candidate_id": candidate.id,
+            "engine": chosen.name,
+            "engine_version": assessment.engine_version,
+            "summary": summary,
+            "inputs_sha256": content_hash(inputs),
+            "result_sha256": content_hash(result),
+        },
     )
     return assessment
 

@@ -110,6 +110,24 @@ def record_event(
     return event
 
 
+def record_creation(
+    session: Session, actor: Actor | None, record: Any, fields: dict[str, Any]
+) -> AuditEvent:
+    """Add a new record and write its "create" event, with ``fields`` as the new values,
+    under the record's organisation."""
+    session.add(record)
+    session.flush()
+    return record_event(
+        session,
+        actor=actor,
+        organisation_id=record.organisation_id,
+        action="create",
+        entity_type=record.entity_type,
+        entity_id=record.id,
+        changes=diff({}, fields),
+    )
+
+
 def trail(session: Session, entity_type: str, entity_id: int) -> list[AuditEvent]:
     """A record's events, oldest first (scoped like every query)."""
     return list(

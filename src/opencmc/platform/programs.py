@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from opencmc.knowledge import Modality, Stage
 from opencmc.platform import validation as check
 from opencmc.platform.actor import Actor
-from opencmc.platform.audit import diff, record_event
+from opencmc.platform.audit import diff, record_creation, record_event
 from opencmc.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from opencmc.platform.models import Candidate, Program, utcnow
 from opencmc.platform.uow import UnitOfWork
@@ -103,17 +103,7 @@ def create_program(uow: UnitOfWork, data: dict[str, Any]) -> Program:
         raise PermissionDenied("only a sponsor organisation registers programs")
     fields = _program_fields(data)
     program = Program(organisation_id=actor.organisation_id, created_by_id=actor.user_id, **fields)
-    uow.session.add(program)
-    uow.session.flush()
-    record_event(
-        uow.session,
-        actor=actor,
-        organisation_id=program.organisation_id,
-        action="create",
-        entity_type="program",
-        entity_id=program.id,
-        changes=diff({}, fields),
-    )
+    record_creation(uow.session, actor, program, fields)
     return program
 
 
@@ -277,17 +267,7 @@ def create_candidate(uow: UnitOfWork, program_id: int, data: dict[str, Any]) -> 
         created_by_id=actor.user_id,
         **fields,
     )
-    uow.session.add(candidate)
-    uow.session.flush()
-    record_event(
-        uow.session,
-        actor=actor,
-        organisation_id=candidate.organisation_id,
-        action="create",
-        entity_type="candidate",
-        entity_id=candidate.id,
-        changes=diff({}, {**fields, "program_id": program.id}),
-    )
+    record_creation(uow.session, actor, candidate, {**fields, "program_id": program.id})
     return candidate
 
 

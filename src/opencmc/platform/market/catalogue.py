@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from opencmc.knowledge import Modality, Stage, load_knowledge
 from opencmc.platform import validation as check
 from opencmc.platform.actor import Actor
-from opencmc.platform.audit import diff, record_event
+from opencmc.platform.audit import diff, record_creation, record_event
 from opencmc.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from opencmc.platform.market import qualification
 from opencmc.platform.market.workflow import Transitions, transition
@@ -209,17 +209,7 @@ def create_offering(uow: UnitOfWork, data: dict[str, Any]) -> Offering:
     offering = Offering(
         organisation_id=actor.organisation_id, created_by_id=actor.user_id, **fields
     )
-    uow.session.add(offering)
-    uow.session.flush()
-    record_event(
-        uow.session,
-        actor=actor,
-        organisation_id=offering.organisation_id,
-        action="create",
-        entity_type=offering.entity_type,
-        entity_id=offering.id,
-        changes=diff({}, {**fields, "status": "draft"}),
-    )
+    record_creation(uow.session, actor, offering, {**fields, "status": "draft"})
     return offering
 
 

@@ -31,8 +31,9 @@ from opencmc.platform.market.orders import (
     reopen_order,
     shares_of,
 )
-from opencmc.platform.market.workflow import notify, transition
+from opencmc.platform.market.workflow import transition
 from opencmc.platform.models import Attachment, Batch, Deliverable, Order, utcnow
+from opencmc.platform.notices import notify
 from opencmc.platform.programs import get_program
 from opencmc.platform.quality import stability as studies
 from opencmc.platform.quality.results import check_results, record_result

@@ -25,7 +25,6 @@ from opencmc.platform.market.qualification import (
     standing,
     today_utc,
 )
-from opencmc.platform.market.workflow import notify
 from opencmc.platform.models import (
     Attachment,
     Organisation,
@@ -33,6 +32,7 @@ from opencmc.platform.models import (
     QualificationDocument,
     utcnow,
 )
+from opencmc.platform.notices import notify
 from opencmc.platform.records import register_record_kind
 from opencmc.platform.uow import UnitOfWork
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from opencmc.platform.actor import Actor
 from opencmc.platform.db import UNSCOPED
 from opencmc.platform.market import evidence
-from opencmc.platform.market.workflow import notify
 from opencmc.platform.models import Milestone, Notification, Order, utcnow
+from opencmc.platform.notices import notify
 from opencmc.platform.uow import UnitOfWork
 
 #: a pending milestone this close to its due date gets a "due soon" reminder

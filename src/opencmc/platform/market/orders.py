@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from opencmc.knowledge.loader import load_knowledge
 from opencmc.platform import validation as check
-from opencmc.platform.audit import diff, record_event
+from opencmc.platform.audit import record_creation
 from opencmc.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from opencmc.platform.market import qualification, vouchers
 from opencmc.platform.market.requests import (
@@ -23,7 +23,7 @@ from opencmc.platform.market.requests import (
     quotes_of,
     recipients_of,
 )
-from opencmc.platform.market.workflow import notify, transition
+from opencmc.platform.market.workflow import transition
 from opencmc.platform.models import (
     Batch,
     Candidate,
@@ -38,6 +38,7 @@ from opencmc.platform.models import (
     StabilityStudy,
     utcnow,
 )
+from opencmc.platform.notices import notify
 from opencmc.platform.programs import get_program
 from opencmc.platform.records import load_record, register_record_kind
 from opencmc.platform.shares import grant_share, revoke_share
@@ -59,6 +60,11 @@ def get_order(session: Session, order_id: int) -> Order:
     if order is None:
         raise NotFound(f"no order {order_id}")
     return order
+
+
+def order_for_request(session: Session, request_id: int) -> Order | None:
+    """The order a request led to, if the caller may see it."""
+    return session.scalar(select(Order).where(Order.request_id == request_id))
 
 
 def list_orders(session: Session) -> list[Order]:
@@ -176,8 +182,17 @@ def accept_quote(
         currency=quote.currency,
         accepted_by_id=actor.user_id,
     )
-    session.add(order)
-    session.flush()
+    record_creation(
+        session,
+        actor,
+        order,
+        {
+            "quote_id": quote.id,
+            "provider": quote.organisation_id,
+            "total": order.total,
+            "milestones": [m["title"] for m in quote.milestones],
+        },
+    )
     for position, planned in enumerate(quote.milestones, start=1):
         session.add(
             Milestone(
@@ -190,23 +205,6 @@ def accept_quote(
             )
         )
     session.flush()
-    record_event(
-        session,
-        actor=actor,
-        organisation_id=order.organisation_id,
-        action="create",
-        entity_type=order.entity_type,
-        entity_id=order.id,
-        changes=diff(
-            {},
-            {
-                "quote_id": quote.id,
-                "provider": quote.organisation_id,
-                "total": order.total,
-                "milestones": [m["title"] for m in quote.milestones],
-            },
-        ),
-    )
     for kind, record_id in share or []:
         share_with_order(uow, order, kind, record_id)
     if voucher_id is not None:

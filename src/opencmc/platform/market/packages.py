@@ -14,9 +14,9 @@ from opencmc.platform import validation as check
 from opencmc.platform.audit import diff, record_event
 from opencmc.platform.errors import InvalidInput, NotFound, PermissionDenied
 from opencmc.platform.market import catalogue
-from opencmc.platform.market.orders import milestones_of
+from opencmc.platform.market.orders import milestones_of, order_for_request
 from opencmc.platform.market.requests import quotes_of, recipients_of, send_request
-from opencmc.platform.models import Offering, Order, ServicePackage, ServiceRequest
+from opencmc.platform.models import Offering, ServicePackage, ServiceRequest
 from opencmc.platform.programs import get_program
 from opencmc.platform.readiness import program_readiness
 from opencmc.platform.uow import UnitOfWork
@@ -204,7 +204,7 @@ def package_view(session: Session, package_id: int) -> dict[str, Any]:
     lines, ordered, voucher, done_milestones, all_milestones = [], 0, 0, 0, 0
     for request in requests:
         quotes = [q for q in quotes_of(session, request) if q.status in ("submitted", "accepted")]
-        order = session.scalar(select(Order).where(Order.request_id == request.id))
+        order = order_for_request(session, request.id)
         milestones = milestones_of(session, order) if order else []
         all_milestones += len(milestones)
         done_milestones += sum(1 for m in milestones if m.status == "done")

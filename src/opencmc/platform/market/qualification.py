@@ -22,12 +22,13 @@ from opencmc.platform import validation as check
 from opencmc.platform.actor import Actor
 from opencmc.platform.audit import diff, record_event
 from opencmc.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from opencmc.platform.market.workflow import Transitions, check_transition, notify, transition
+from opencmc.platform.market.workflow import Transitions, check_transition, transition
 from opencmc.platform.models import (
     Organisation,
     ProviderProfile,
     utcnow,
 )
+from opencmc.platform.notices import notify
 from opencmc.platform.uow import UnitOfWork
 
 #: applied -> qualified <-> suspended; qualifying a qualified provider renews it

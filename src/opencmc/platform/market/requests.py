@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opencmc.platform import validation as check
-from opencmc.platform.audit import diff, record_event
+from opencmc.platform.audit import record_creation
 from opencmc.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from opencmc.platform.market import catalogue, qualification
-from opencmc.platform.market.workflow import notify, transition
+from opencmc.platform.market.workflow import transition
 from opencmc.platform.models import (
     Organisation,
     Quote,
@@ -25,6 +25,7 @@ from opencmc.platform.models import (
     ServiceRequest,
     utcnow,
 )
+from opencmc.platform.notices import notify
 from opencmc.platform.programs import get_candidate, get_program
 from opencmc.platform.uow import UnitOfWork
 
@@ -168,24 +169,16 @@ def send_request(
         },
         created_by_id=actor.user_id,
     )
-    session.add(request)
-    session.flush()
-    record_event(
+    record_creation(
         session,
-        actor=actor,
-        organisation_id=request.organisation_id,
-        action="create",
-        entity_type=request.entity_type,
-        entity_id=request.id,
-        changes=diff(
-            {},
-            {
-                "title": request.title,
-                "category": category,
-                "program_id": program.id,
-                "providers": sorted(chosen),
-            },
-        ),
+        actor,
+        request,
+        {
+            "title": request.title,
+            "category": category,
+            "program_id": program.id,
+            "providers": sorted(chosen),
+        },
     )
     summary = {
         "sponsor": actor.organisation_name,
@@ -446,25 +439,17 @@ def submit_quote(
         notes=check.text(notes, "notes", max_length=20000, required=False),
         created_by_id=actor.user_id,
     )
-    session.add(quote)
-    session.flush()
-    record_event(
+    record_creation(
         session,
-        actor=actor,
-        organisation_id=quote.organisation_id,
-        action="create",
-        entity_type=quote.entity_type,
-        entity_id=quote.id,
-        changes=diff(
-            {},
-            {
-                "request_id": quote.request_id,
-                "total": total,
-                "currency": quote.currency,
-                "lead_time_weeks": lead_time_weeks,
-                "valid_until": until.isoformat(),
-            },
-        ),
+        actor,
+        quote,
+        {
+            "request_id": quote.request_id,
+            "total": total,
+            "currency": quote.currency,
+            "lead_time_weeks": lead_time_weeks,
+            "valid_until": until.isoformat(),
+        },
     )
     if recipient.status == "acknowledged":
         transition(session, actor, recipient, "quoted", RECIPIENT_STATES)

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from opencmc.knowledge import Modality
 from opencmc.platform import validation as check
 from opencmc.platform.actor import Actor
-from opencmc.platform.audit import _CHAIN_LOCK_KEY, diff, record_event
+from opencmc.platform.audit import _CHAIN_LOCK_KEY, diff, record_creation, record_event
 from opencmc.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from opencmc.platform.market.workflow import Transitions, check_transition, notify, transition
+from opencmc.platform.market.workflow import Transitions, check_transition, transition
 from opencmc.platform.models import Organisation, SupportProgramme, Voucher, utcnow
+from opencmc.platform.notices import notify
 from opencmc.platform.uow import UnitOfWork
 
 PROGRAMME_TRANSITIONS: Transitions = {
@@ -192,17 +193,7 @@ def create_programme(uow: UnitOfWork, data: dict[str, Any]) -> SupportProgramme:
     programme = SupportProgramme(
         organisation_id=actor.organisation_id, created_by_id=actor.user_id, **fields
     )
-    uow.session.add(programme)
-    uow.session.flush()
-    record_event(
-        uow.session,
-        actor=actor,
-        organisation_id=programme.organisation_id,
-        action="create",
-        entity_type=programme.entity_type,
-        entity_id=programme.id,
-        changes=diff({}, _trail_values(fields)),
-    )
+    record_creation(uow.session, actor, programme, _trail_values(fields))
     return programme
 
 

@@ -25,8 +25,9 @@ from opencmc.platform.market.support_programmes import (
     require_runner,
     whole_number,
 )
-from opencmc.platform.market.workflow import Transitions, check_transition, notify, transition
+from opencmc.platform.market.workflow import Transitions, check_transition, transition
 from opencmc.platform.models import Order, SupportProgramme, Voucher, VoucherDraw, utcnow
+from opencmc.platform.notices import notify
 from opencmc.platform.uow import UnitOfWork
 
 VOUCHER_TRANSITIONS: Transitions = {

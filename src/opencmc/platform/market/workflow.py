@@ -1,5 +1,5 @@
 """What every marketplace workflow shares: state transitions with allowed predecessors,
-audited; notifications to the party that must act; the trail of a two-party record."""
+audited, and the trail of a two-party record (notifications: ``opencmc.platform.notices``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from opencmc.platform.actor import Actor
 from opencmc.platform.audit import record_event
 from opencmc.platform.db import UNSCOPED
 from opencmc.platform.errors import Conflict
-from opencmc.platform.models import AuditEvent, Notification, utcnow
+from opencmc.platform.models import AuditEvent, utcnow
 
 #: state -> the states it may move to, per kind of record
 Transitions = Mapping[str, frozenset[str]]
@@ -64,43 +64,6 @@ def transition(
         changes={"status": {"old": before, "new": to}, **(changes or {})},
         reason=reason,
     )
-
-
-def notify(
-    session: Session,
-    organisation_id: int,
-    *,
-    kind: str,
-    title: str,
-    link: str = "",
-    record: Any = None,
-    user_id: int | None = None,
-    dedupe_key: str | None = None,
-) -> Notification | None:
-    """Tell an organisation (or one of its users) that something waits on it.
-
-    With a ``dedupe_key`` the same reminder is sent once, however often it is raised.
-    """
-    if dedupe_key is not None:
-        sent = session.scalar(
-            select(Notification.id).where(Notification.dedupe_key == dedupe_key),
-            execution_options={UNSCOPED: True},
-        )
-        if sent is not None:
-            return None
-    note = Notification(
-        organisation_id=organisation_id,
-        user_id=user_id,
-        kind=kind,
-        title=title[:300],
-        link=link,
-        record_type=record.entity_type if record is not None else "",
-        record_id=record.id if record is not None else None,
-        dedupe_key=dedupe_key,
-    )
-    session.add(note)
-    session.flush()
-    return note
 
 
 def party_trail(session: Session, record: Any) -> list[AuditEvent]:

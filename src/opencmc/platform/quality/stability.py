@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from opencmc.platform import validation as check
 from opencmc.platform.audit import record_event
 from opencmc.platform.errors import InvalidInput, NotFound
-from opencmc.platform.market.workflow import notify
 from opencmc.platform.models import Batch, Pull, Share, StabilityResult, StabilityStudy
+from opencmc.platform.notices import notify
 from opencmc.platform.quality.batches import _date, get_batch
 from opencmc.platform.quality.results import ImportProblem, ImportRefused
 from opencmc.platform.quality.specifications import (

@@ -14,6 +14,7 @@ from opencmc.platform import files
 from opencmc.platform.errors import Conflict, InvalidInput
 from opencmc.platform.market import catalogue, deliverables, orders, packages, vouchers
 from opencmc.platform.market import requests as deals
+from opencmc.platform.models import Organisation
 from opencmc.platform.programs import get_program, list_candidates, list_programs
 from opencmc.platform.tables import read_table
 from opencmc.platform.uow import UnitOfWork
@@ -161,9 +162,7 @@ def request_detail(request: Request, request_id: int, uow: UnitOfWork = CurrentP
             "vouchers": usable,
             "splits": splits,
             "attachments": files.attachments_for(uow.session, found),
-            "order": next(
-                (o for o in orders.list_orders(uow.session) if o.request_id == found.id), None
-            ),
+            "order": orders.order_for_request(uow.session, found.id),
         },
     )
 
@@ -261,14 +260,7 @@ def inbox_item(request: Request, recipient_id: int, uow: UnitOfWork = CurrentPag
             "attachments": attachments,
             "terms": deals.CONFIDENTIALITY_TERMS,
             "terms_version": deals.TERMS_VERSION,
-            "order": next(
-                (
-                    o
-                    for o in orders.list_orders(uow.session)
-                    if o.request_id == recipient.request_id
-                ),
-                None,
-            ),
+            "order": orders.order_for_request(uow.session, recipient.request_id),
         },
     )
 
@@ -366,19 +358,16 @@ def order_detail(request: Request, order_id: int, uow: UnitOfWork = CurrentPageU
     order = orders.get_order(uow.session, order_id)
     actor = uow.require_actor()
     sponsor = order.organisation_id == actor.organisation_id
+    out = order_out(uow, order)
     return render(
         request,
         "market/orders/detail.html",
         {
-            "order": order_out(uow, order),
+            "order": out,
             "sponsor": sponsor,
             "provider": order.provider_organisation_id == actor.organisation_id,
             "kinds": deliverables.KINDS,
-            "shared_studies": [
-                s["record_id"]
-                for s in order_out(uow, order)["shares"]
-                if s["record_type"] == "stability_study" and s["live"]
-            ],
+            "shared_studies": [study["id"] for study in out["studies"]],
             "shareable": orders.shareable_records(uow.session, order.program_id) if sponsor else [],
         },
     )
@@ -537,8 +526,6 @@ def package_proposal(
 
 
 def catalogue_provider_names(uow: UnitOfWork, proposal: dict[str, Any]) -> dict[int, str]:
-    from opencmc.platform.models import Organisation
-
     ids = {o["provider_organisation_id"] for line in proposal["lines"] for o in line["offerings"]}
     return {i: (uow.session.get(Organisation, i).name) for i in ids}  # type: ignore[union-attr]
 
