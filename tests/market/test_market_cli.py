@@ -55,3 +55,28 @@ def test_market_commands_on_the_demo(demo_db: Path) -> None:
     assert refused.exit_code != 0 and "programme office" in refused.output
     assert set(_json("market", "sweep")) >= {"due_soon", "overdue", "qualification"}
     assert _json("market", "orders", *mina) == []
+
+
+def test_a_deal_from_the_command_line(demo_db: Path, tmp_path: Path) -> None:
+    joon, mina = ("--as", "joon@daehan-cdmo.example"), ("--as", "mina@hanbit.example")
+    item = _json("market", "requests", *joon)[0]["id"]
+    early = CliRunner().invoke(
+        app, ["market", "quote", str(item), *joon, "--line", "Pulls; 8; 4000000",
+              "--lead-time", "26", "--valid-until", "2099-01-01"],
+    )  # fmt: skip
+    assert early.exit_code == 2 and "acknowledge the confidentiality terms" in early.output
+    assert _json("market", "acknowledge", str(item), *joon)["status"] == "acknowledged"
+    bad = CliRunner().invoke(app, ["market", "quote", str(item), *joon, "--line", "Pulls; 8",
+                                   "--lead-time", "26", "--valid-until", "2099-01-01"])  # fmt: skip
+    assert bad.exit_code == 2 and "--line 1: expected" in bad.output
+    quote = _json("market", "quote", str(item), *joon, "--line", "Set-up; 1; 5000000",
+                  "--line", "Pulls; 8; 4000000", "--lead-time", "26",
+                  "--valid-until", "2099-01-01")  # fmt: skip
+    assert quote["total"] == 37_000_000
+    assert _json("market", "orders", *mina) == []
+    order = _json("market", "accept", str(quote["id"]), *mina, "--voucher", "1")
+    assert order["voucher_amount"] == 18_500_000 and order["copay_amount"] == 18_500_000
+    assert _json("market", "orders", "--as", "joon@daehan-cdmo.example")[0]["id"] == order["id"]
+    refused = CliRunner().invoke(app, ["market", "close", str(order["id"]), *mina,
+                                       "--reason", "early"])  # fmt: skip
+    assert refused.exit_code == 2 and "active: it cannot become closed" in refused.output

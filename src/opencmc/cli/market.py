@@ -1,8 +1,10 @@
 """`opencmc market ...`: the marketplace from the server's command line, acting as a user.
 
-Reading commands (catalogue, requests, orders, a package proposal, the programme office's
-figures) print a table or, with ``--json``, what the REST API returns; ``sweep`` raises
-the reminders the server raises on its own every hour.
+The deal's steps (request, acknowledge, quote, accept, milestone, deliver, review, close)
+are in ``opencmc.cli.market_deals``. Reading commands (catalogue, requests, orders, a
+package proposal, the programme office's figures) print a table or, with ``--json``,
+what the REST API returns; ``sweep`` raises the reminders the server raises on its own
+every hour.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import typer
 from rich.table import Table
 
 from opencmc.cli.common import JsonOption, console, database, domain_errors, emit_json
+from opencmc.cli.market_deals import COMMANDS
 from opencmc.cli.programs import AsOption, _actor
 from opencmc.platform.market import catalogue, kpis, orders, packages
 from opencmc.platform.market import requests as deals
@@ -21,6 +24,10 @@ from opencmc.platform.uow import UnitOfWork
 
 app = typer.Typer(help="Marketplace: catalogue, requests, orders, packages, reminders, figures.",
                   no_args_is_help=True)  # fmt: skip
+
+
+for _name, _command in COMMANDS.items():
+    app.command(_name)(_command)
 
 
 def _money(value: float | int) -> str:
