@@ -29,3 +29,4 @@ def test_api_throughput_bench_runs() -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert "ratio (OpenCMC / bare)" in result.stdout
     assert "bare Starlette" in result.stdout
+    assert "read cache off" in result.stdout

@@ -43,6 +43,9 @@ class Settings:
     #: how often the server raises reminders (milestones due or overdue, expiring
     #: qualifications); 0 turns the sweep off
     reminder_interval_seconds: int = 3600
+    #: answer repeated authenticated API reads from memory on PostgreSQL, kept exact by
+    #: the database's change notifications (see ``opencmc.web.read_cache``)
+    read_cache: bool = True
     log_level: str = "INFO"
     log_format: str = "json"
     s3_endpoint_url: str = ""
@@ -109,6 +112,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
         "reminder_interval_seconds",
         lambda n, v: _int(n, v, 0),
     ),
+    "OPENCMC_READ_CACHE": ("read_cache", _bool),
     "OPENCMC_LOG_LEVEL": ("log_level", lambda _n, v: v.upper()),
     "OPENCMC_LOG_FORMAT": ("log_format", lambda _n, v: v.lower()),
     "OPENCMC_S3_ENDPOINT_URL": ("s3_endpoint_url", lambda _n, v: v),

@@ -287,8 +287,23 @@ def revoke_token(uow: UnitOfWork, token_id: int) -> ApiToken:
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
 
+@dataclass(frozen=True)
+class TokenGrant:
+    """What a bearer token grants: the actor, and until when (UTC) that answer holds
+    without a further change to the token, user, membership or organisation: the token's
+    expiry, or the time its last use is due to be written again, whichever is first."""
+
+    actor: Actor
+    holds_until: datetime
+
+
 def actor_for_token(session: Session, plain: str) -> Actor:
-    """The actor a bearer token speaks for; revoked, expired or unknown tokens fail.
+    """The actor a bearer token speaks for; revoked, expired or unknown tokens fail."""
+    return token_grant(session, plain).actor
+
+
+def token_grant(session: Session, plain: str) -> TokenGrant:
+    """Check a bearer token: revoked, expired or unknown tokens fail.
 
     One query finds the token, its user and the membership in the token's organisation;
     the token's last use is written at most every few minutes, not on every call.
@@ -332,10 +347,15 @@ def actor_for_token(session: Session, plain: str) -> Actor:
         raise AuthenticationFailed("this account is disabled")
     if row.role is None:
         raise AuthenticationFailed("this account no longer belongs to the token's organisation")
-    if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
+    last_used = row.last_used_at
+    if last_used is None or now - last_used > TOKEN_TOUCH_INTERVAL:
         session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
         session.commit()
-    return Actor(
+        last_used = now
+    holds_until = last_used + TOKEN_TOUCH_INTERVAL
+    if row.expires_at is not None:
+        holds_until = min(holds_until, row.expires_at)
+    actor = Actor(
         user_id=row.user_id,
         email=row.email,
         full_name=row.full_name,
@@ -344,6 +364,7 @@ def actor_for_token(session: Session, plain: str) -> Actor:
         organisation_kind=row.organisation_kind,
         role=row.role,
     )
+    return TokenGrant(actor, holds_until)
 
 
 def user_by_id(session: Session, user_id: int) -> User | None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from opencmc.platform import validation as check
 from opencmc.platform.audit import record_event
+from opencmc.platform.db import UNSCOPED, utc_now
 from opencmc.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from opencmc.platform.models import Organisation, Share, utcnow
 from opencmc.platform.uow import UnitOfWork
@@ -102,3 +104,16 @@ def revoke_share(uow: UnitOfWork, share_id: int, reason: str) -> Share:
         reason=why,
     )
     return share
+
+
+def next_share_end(session: Session, organisation_id: int) -> datetime | None:
+    """When the first live share granted to the organisation ends by its date (None if
+    none does): until then what the organisation sees changes only by a written change."""
+    return session.scalar(
+        select(func.min(Share.ends_at)).where(
+            Share.grantee_organisation_id == organisation_id,
+            Share.revoked_at.is_(None),
+            Share.ends_at > utc_now(),
+        ),
+        execution_options={UNSCOPED: True},  # the grantee is named: no scope to add
+    )

@@ -24,6 +24,7 @@ from opencmc.config import Settings, load_settings
 from opencmc.jobs import JobRunner
 from opencmc.platform import migrate
 from opencmc.platform.accounts import LoginPolicy
+from opencmc.platform.changes import ChangeListener
 from opencmc.platform.db import create_db_engine, make_session_factory
 from opencmc.platform.errors import DomainError, InvalidInput
 from opencmc.platform.files import blob_store_from
@@ -32,6 +33,7 @@ from opencmc.science.stats import StatsInputError
 from opencmc.web import api, pages
 from opencmc.web.auth import LoginRequired
 from opencmc.web.middleware import AccessLogAndHeaders, BodySizeLimit, SessionsForBrowsers
+from opencmc.web.read_cache import CachedReads, ReadCache
 from opencmc.web.state import AppState
 from opencmc.web.templating import render_error
 
@@ -70,6 +72,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         ),
     )
 
+    read_cache = ReadCache()
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         reminders = None
@@ -77,7 +81,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             reminders = asyncio.create_task(
                 _remind_periodically(factory, settings.reminder_interval_seconds)
             )
+        if settings.read_cache and engine.dialect.name == "postgresql":
+            # cached reads are exact only while the database's notifications are heard
+            read_cache.listener = ChangeListener(engine.url.render_as_string(False))
+            await read_cache.listener.start()
         yield
+        if read_cache.listener is not None:
+            await read_cache.listener.stop()
+            read_cache.listener = None
         if reminders is not None:
             reminders.cancel()
         state.runner.shutdown()
@@ -94,6 +105,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         lifespan=lifespan,
     )
     app.state.opencmc = state
+    app.state.read_cache = read_cache
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -107,6 +119,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(CachedReads, cache=read_cache)
     app.add_middleware(
         BodySizeLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
     )

@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from opencmc.platform.accounts import actor_for, actor_for_token, user_by_id
+from opencmc.platform.accounts import TokenGrant, actor_for, token_grant, user_by_id
 from opencmc.platform.actor import Actor
 from opencmc.platform.errors import AuthenticationFailed, PermissionDenied
+from opencmc.platform.shares import next_share_end
 from opencmc.platform.uow import UnitOfWork
+from opencmc.web.read_cache import HOLDS_UNTIL
 from opencmc.web.state import app_state
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -53,11 +55,23 @@ def _session_actor(request: Request, session: Session) -> Actor | None:
         return None
 
 
-def _bearer_actor(session: Session, header: str) -> Actor:
+def _bearer_grant(session: Session, header: str) -> TokenGrant:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationFailed("use 'Authorization: Bearer <API token>'")
-    return actor_for_token(session, token.strip())
+    return token_grant(session, token.strip())
+
+
+def _say_how_long_it_holds(request: Request, session: Session, grant: TokenGrant) -> None:
+    """For a read the cache may keep: until when the caller's grant and scope hold."""
+    state = request.scope.get("state")
+    if state is None or HOLDS_UNTIL not in state:
+        return
+    holds_until = grant.holds_until
+    share_end = next_share_end(session, grant.actor.organisation_id)
+    if share_end is not None:
+        holds_until = min(holds_until, share_end)
+    state[HOLDS_UNTIL] = holds_until
 
 
 def api_uow(request: Request) -> Iterator[UnitOfWork]:
@@ -66,7 +80,9 @@ def api_uow(request: Request) -> Iterator[UnitOfWork]:
     with UnitOfWork(state.factory, None) as uow:
         header = request.headers.get("authorization")
         if header:
-            actor = _bearer_actor(uow.session, header)
+            grant = _bearer_grant(uow.session, header)
+            _say_how_long_it_holds(request, uow.session, grant)
+            actor = grant.actor
         else:
             found = _session_actor(request, uow.session)
             if found is None:
