@@ -298,3 +298,18 @@ def test_the_listener_stays_live_across_quiet_spells(engine) -> None:
         assert not listener.live
 
     asyncio.run(listen())
+
+
+def test_the_kept_answers_stay_within_their_byte_budget() -> None:
+    from opencmc.web.read_cache import ReadCache, _Entry
+
+    cache = ReadCache(max_bytes=1000)
+    for number in range(10):
+        cache.keep(("t", LISTING, str(number).encode()), _Entry(0, 0.0, (), b"x" * 300))
+    assert cache.size == 900 and len(cache.entries) == 3
+    assert ("t", LISTING, b"9") in cache.entries  # the newest stay, the oldest go
+    assert ("t", LISTING, b"0") not in cache.entries
+    cache.keep(("t", LISTING, b"9"), _Entry(1, 0.0, (), b"y" * 100))  # replaced, not added
+    assert cache.size == 700
+    cache.keep(("t", LISTING, b"big"), _Entry(0, 0.0, (), b"z" * 5000))  # never kept
+    assert ("t", LISTING, b"big") not in cache.entries and cache.size == 700

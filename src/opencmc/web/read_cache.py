@@ -59,10 +59,11 @@ class _Entry:
 class ReadCache:
     """The kept answers of one application, and whether keeping them is safe now."""
 
-    def __init__(self, *, max_entries: int = 4096) -> None:
-        self.max_entries = max_entries
+    def __init__(self, *, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
         self.listener: ChangeListener | None = None
         self.entries: dict[tuple[str, str, bytes], _Entry] = {}
+        self.size = 0  # bytes of the kept bodies
         self.hits = 0
         self.misses = 0
 
@@ -71,9 +72,17 @@ class ReadCache:
         return self.listener is not None and self.listener.live
 
     def keep(self, key: tuple[str, str, bytes], entry: _Entry) -> None:
-        if len(self.entries) >= self.max_entries:
-            del self.entries[next(iter(self.entries))]  # the oldest kept answer
+        """Keep an answer, forgetting the oldest ones while the bodies exceed the budget."""
+        if len(entry.body) > self.max_bytes:
+            return
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.size -= len(old.body)
+        while self.entries and self.size + len(entry.body) > self.max_bytes:
+            oldest = self.entries.pop(next(iter(self.entries)))
+            self.size -= len(oldest.body)
         self.entries[key] = entry
+        self.size += len(entry.body)
 
 
 def _bearer(headers: list[tuple[bytes, bytes]]) -> bytes | None:
