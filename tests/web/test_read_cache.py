@@ -200,11 +200,13 @@ def test_nothing_is_kept_while_the_listener_is_deaf(app, served, engine, token_o
         "WHERE query LIKE 'LISTEN%%' AND datname = current_database()",
     )
     wait_for(lambda: not cache.live, "the listener to notice")
+    assert served.get("/readyz").json()["read_cache"] == "reconnecting"
     hits = cache.hits
     for _ in range(3):
         assert served.get(LISTING, headers=headers).status_code == 200
     assert cache.hits == hits  # every answer came from the database
     wait_for(lambda: cache.live, "the listener to reconnect")
+    assert served.get("/readyz").json()["read_cache"] == "listening"
     served.get(LISTING, headers=headers)  # kept (the token's use was written above)
     served.get(LISTING, headers=headers)
     assert cache.hits == hits + 1
@@ -243,6 +245,7 @@ def test_the_setting_turns_the_cache_off(settings, engine, token_of) -> None:
         for _ in range(3):
             assert client.get(LISTING, headers=headers).status_code == 200
         assert quiet.state.read_cache.listener is None
+        assert client.get("/readyz").json()["read_cache"] == "off"
         assert quiet.state.read_cache.hits == 0
     quiet.state.opencmc.runner.shutdown()
 

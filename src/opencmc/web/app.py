@@ -148,7 +148,23 @@ def _add_operations(app: FastAPI, state: AppState) -> None:
                 {"ready": False, "problem": f"schema at {current}, expected {expected}"},
                 status_code=503,
             )
-        return JSONResponse({"ready": True, "schema": current, "version": __version__})
+        return JSONResponse(
+            {
+                "ready": True,
+                "schema": current,
+                "version": __version__,
+                "read_cache": _read_cache_status(app),
+            }
+        )
+
+
+def _read_cache_status(app: FastAPI) -> str:
+    """``off`` (SQLite, or turned off), ``listening`` or ``reconnecting`` (nothing is
+    answered from memory until the change listener is back)."""
+    cache = app.state.read_cache
+    if cache.listener is None:
+        return "off"
+    return "listening" if cache.live else "reconnecting"
 
 
 def _wants_html(request: Request) -> bool:
