@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,21 @@ def test_results_import_from_the_command_line(env: Path, tmp_path: Path) -> None
     imported = _run("results", "import", str(good), "--batch", "B-1",
                     "--as", "mina@hanbit.example", "--json")  # fmt: skip
     assert json.loads(imported.output) == {"imported": 1}
+
+
+def test_serve_migrates_seeds_and_prepares_before_serving(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    served: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    result = _run("serve", "--demo", "--port", "8123")
+    assert result.exit_code == 0, result.output
+    assert "preparing the compiled optimal-design engine" in result.output
+    assert re.search(r"ready in \d+\.\d s", result.output)
+    assert "on http://127.0.0.1:8123" in result.output
+    assert served["app"] == "opencmc.web.asgi:app" and served["port"] == 8123
+    engine = create_db_engine(f"sqlite:///{env / 'opencmc.db'}")
+    assert migrate.current(engine) == migrate.head()
+    engine.dispose()

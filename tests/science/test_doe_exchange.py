@@ -101,11 +101,12 @@ def test_disallowed_candidates_are_refused() -> None:
     assert not usable.all()
 
 
+@pytest.mark.parametrize("engine", ["auto", "numpy"])  # auto: compiled for polynomial models
 @pytest.mark.parametrize(("setup", "model"), MODELS)
-def test_the_exchange_stops_where_no_single_move_improves(setup, model) -> None:  # type: ignore[no-untyped-def]
+def test_the_exchange_stops_where_no_single_move_improves(setup, model, engine) -> None:  # type: ignore[no-untyped-def]
     factors, constraints = setup
     ex, mdl, _w = _exchanger(factors, constraints, model, 14, seed=4)
-    x, rounds = ex.run(3, 500)
+    x, rounds = ex.run(3, 500, engine=engine)
     assert rounds < 500
     xt = x.transpose(0, 2, 1).copy()
     assert ex.region.feasible(x.reshape(-1, x.shape[2])).all()

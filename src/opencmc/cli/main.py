@@ -74,6 +74,10 @@ def serve(
         for c in demo_data.credentials():
             console.print(f"  {c.email:<28} {c.password}  ({c.role}, {c.organisation})")
     engine.dispose()
+    from opencmc.science.stats.doe import prepare_compiled
+
+    console.print("preparing the compiled optimal-design engine (the first start builds it)")
+    console.print(f"  ready in {prepare_compiled():.1f} s")
     console.print(f"OpenCMC {__version__} on http://{host}:{port}  (API docs: /api/docs)")
     uvicorn.run(
         "opencmc.web.asgi:app",

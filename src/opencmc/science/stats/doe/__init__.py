@@ -28,7 +28,7 @@ from .factors import (
     parse_constraint,
 )
 from .mixture import extreme_vertices_design, simplex_centroid, simplex_lattice
-from .optimal import d_efficiency, optimal_design
+from .optimal import d_efficiency, optimal_design, prepare_compiled
 from .runsheet import Design
 
 __all__ = [
@@ -74,6 +74,7 @@ __all__ = [
     "parse_constraint",
     "plackett_burman",
     "power",
+    "prepare_compiled",
     "simplex_centroid",
     "simplex_lattice",
 ]

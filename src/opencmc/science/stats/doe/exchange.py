@@ -1,4 +1,5 @@
-"""Coordinate exchange for D- and I-optimal designs, every coordinate scored at once.
+"""Coordinate exchange for D- and I-optimal designs: the random starts, the candidate
+values, and two engines that run the exchange from them.
 
 The moves are those of Meyer and Nachtsheim's (1995) coordinate exchange: one coordinate
 of one run goes to another candidate value (a grid clipped to the coordinate's feasible
@@ -9,32 +10,42 @@ Fedorov's
     (1 + d(f)) (1 - d(f_i)) + d(f, f_i)^2,    d(a, b) = a' M^-1 b,
 
 and changes trace(M^-1 W) by a rank-two Woodbury term built from the same forms of
-``M^-1 W M^-1``.
+``M^-1 W M^-1``. Moving coordinate ``j`` of run ``i`` from ``a`` to ``t`` changes only
+the model columns holding factor ``j``, and a monomial column changes by
+``(t^e - a^e)`` times its part without factor ``j``: the forms need a few linear and
+quadratic coefficients per run and factor, after which every candidate value costs a
+few scalar products.
 
-What makes it fast in array code is how the forms are taken. Moving coordinate ``j`` of
-run ``i`` from ``a`` to ``t`` changes only the model columns holding factor ``j``, and a
-monomial column changes by ``(t^e - a^e)`` times its part without factor ``j``. So for
-each run and factor the model row is an affine function of ``(t - a, t^2 - a^2, ...)``:
-the forms need ``D`` linear and ``D x D`` quadratic coefficients per run and factor
-(``D`` the highest power of a factor), read off a handful of columns of ``M^-1``, after
-which every candidate value costs a few scalar products. The parts without factor
-``j`` are columns of one expansion of the runs into the monomials the model needs.
+What runs where (:meth:`Exchanger.run`):
 
-Each round scores every move of every run of every random start as one set of array
-operations, takes the best move of each run, and tries them together: all improving
-runs, the best half, the best quarter, and the single best move, which always improves.
-The group that raises the criterion most is kept and the information matrix is formed
-and inverted afresh, so nothing drifts. A start stops when no single move improves it:
-the same local optimum (no coordinate can be improved) as the one-move-at-a-time
-algorithm, reached in far fewer rounds.
+* a polynomial model (every factor continuous, discrete or two-level categorical) with
+  no disallowed combinations runs the classic algorithm, one move at a time, compiled
+  with numba (:mod:`.exchange_kernel`): for each run and factor the best candidate
+  value, if it improves the criterion, is taken at once, ``M^-1`` follows by a rank-two
+  update, and a start ends after a pass of the runs without a move;
+* otherwise (effects-coded factors with three or more levels, or disallowed
+  combinations, whose candidate runs are checked one by one) the array code below runs.
+  Each round scores every move of every run of every random start as one set of array
+  operations, takes the best move of each run, and tries them together: all improving
+  runs, the best half, the best quarter, and the single best move, which always
+  improves. The group that raises the criterion most is kept and the information matrix
+  is formed and inverted afresh, so nothing drifts. A start stops when no single move
+  improves it: the same kind of local optimum (no coordinate can be improved) as the
+  one-move-at-a-time algorithm, reached in fewer rounds. ``engine="numpy"`` runs it
+  for polynomial models too.
+
+Both begin from the same random starts (:meth:`Exchanger.start`), so a seed fixes the
+design.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from .factors import DesignError, Model, Region
-from .monomials import monomials
+from .monomials import Monomials, monomials
 
 _TOL = 1e-9
 # the shares of the improving runs tried together in a round (0: the best move alone)
@@ -43,11 +54,13 @@ _SIGNS = np.array([1.0, -1.0])  # add the new row, remove the old one
 
 
 class Exchanger:
-    """Coordinate exchange over several random starts at once.
+    """Coordinate exchange from several random starts: the starts and candidate values,
+    and the two engines, :meth:`run_compiled` (one move at a time, compiled) and
+    :meth:`run_numpy` (every move of every start scored at once).
 
-    Designs are held factor-first, ``(starts, k, n)``, and model rows as columns,
-    ``(starts, p, n)``, so that the information matrix is one product; the candidate
-    moves are ``(starts, n, k, g)``: run, factor, candidate value.
+    The array code holds designs factor-first, ``(starts, k, n)``, and model rows as
+    columns, ``(starts, p, n)``, so that the information matrix is one product; the
+    candidate moves are ``(starts, n, k, g)``: run, factor, candidate value.
     """
 
     def __init__(
@@ -66,13 +79,10 @@ class Exchanger:
         self.rng = rng
         self.a, self.b = region.linear_coded()
         exps = model.exponents()
-        self.mono = monomials(model)
-        self.w = weights if criterion == "I" else None
-        if self.w is not None and self.mono is not None and self.mono.identity:
-            # the rows are the expansion, in its column order: W follows
-            at = self.mono.model
-            self.w = np.empty_like(weights)
-            self.w[np.ix_(at, at)] = weights
+        self.exps = exps
+        # a polynomial model: what monomials(model) describes (None with effects coding)
+        self.polynomial = exps is not None and len(exps) > 0
+        self.weights = weights if criterion == "I" else None  # in the model's column order
         degree = int(exps.max()) if exps is not None and exps.size else 2
         grid = np.array([-1.0, 1.0]) if degree <= 1 else np.linspace(-1, 1, 2 * degree + 1)
         self.values: list[np.ndarray] = []
@@ -285,9 +295,69 @@ class Exchanger:
             score = np.where(usable, score, -np.inf)
         return score, t, threshold
 
-    def run(self, starts: int, max_rounds: int) -> tuple[np.ndarray, int]:
-        """Exchange until no single move improves any start: designs (starts, n, k), rounds."""
-        x = self.start(starts).transpose(0, 2, 1).copy()  # (R, k, n)
+    @property
+    def compiled(self) -> bool:
+        """Whether the compiled one-move-at-a-time exchange applies: a polynomial model
+        (no effects-coded factor) and no disallowed combinations."""
+        return self.polynomial and not self.region.disallowed
+
+    @cached_property
+    def mono(self) -> Monomials | None:
+        """The model's monomial structure (the array-code path's expansion)."""
+        return monomials(self.model)
+
+    @cached_property
+    def w(self) -> np.ndarray | None:
+        """W for the array-code path: for the I criterion, in the order of its rows."""
+        if self.weights is None or self.mono is None or not self.mono.identity:
+            return self.weights
+        # the rows are the expansion, in its column order: W follows
+        at = self.mono.model
+        w = np.empty_like(self.weights)
+        w[np.ix_(at, at)] = self.weights
+        return w
+
+    def run(self, starts: int, max_rounds: int, engine: str = "auto") -> tuple[np.ndarray, int]:
+        """Exchange until no single move improves any start: designs (starts, n, k) and
+        the passes (compiled) or rounds (array code) of the longest start.
+
+        ``engine`` is ``"compiled"`` (:mod:`.exchange_kernel`), ``"numpy"`` (the array
+        code below) or ``"auto"``: compiled wherever :attr:`compiled` allows it. Both
+        begin from the same random starts.
+        """
+        if engine not in ("auto", "compiled", "numpy"):
+            raise ValueError(f"engine must be 'auto', 'compiled' or 'numpy', not {engine!r}")
+        if engine == "compiled" and not self.compiled:
+            raise DesignError("the compiled exchange needs a polynomial model, no disallowed runs")
+        if engine != "numpy" and self.compiled:
+            return self.run_compiled(self.start(starts), max_rounds)
+        return self.run_numpy(self.start(starts), max_rounds)
+
+    def run_compiled(self, x0: np.ndarray, max_passes: int) -> tuple[np.ndarray, int]:
+        """Meyer and Nachtsheim's exchange, one move at a time, compiled, from the
+        starting designs ``x0`` (R, n, k): designs and the passes of the longest start."""
+        from .exchange_kernel import coordinate_exchange  # numba loads on first use
+
+        x, passes, _moves, _gained = coordinate_exchange(
+            x0,
+            self.exps,
+            self.table,
+            np.array([len(v) for v in self.values]),
+            self.continuous,
+            self.a,
+            self.b,
+            weights=self.weights,
+            ridge=1e-8 * self.n,
+            tol=_TOL,
+            max_passes=max_passes,
+        )
+        return x, int(passes.max())
+
+    def run_numpy(self, x0: np.ndarray, max_rounds: int) -> tuple[np.ndarray, int]:
+        """The array-code exchange from the starting designs ``x0`` (R, n, k): designs
+        (R, n, k) and the rounds taken."""
+        starts = len(x0)
+        x = x0.transpose(0, 2, 1).copy()  # (R, k, n)
         xa = x
         ft, et = self.rows(xa)
         m = ft @ ft.transpose(0, 2, 1) + self.ridge
