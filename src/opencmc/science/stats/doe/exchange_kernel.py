@@ -27,9 +27,10 @@ rank-two Woodbury change of the trace.
 
 A move updates ``M^-1`` (and ``B``) by the rank-two Woodbury formula for
 ``M + f f' - f_i f_i'``; both are formed afresh from the model matrix at the start of
-every pass, and after a move that multiplies ``det M`` by more than ``_BIG`` (leaving a
-nearly singular start, where an update would lose accuracy), so rounding does not
-accumulate. ``M`` carries the array-code path's small ridge (``1e-8 n I``), so a
+a pass once ``_REFRESH`` updates have been made since they last were (so every pass
+while a start still moves a lot), and after a move that multiplies ``det M`` by more
+than ``_BIG`` (leaving a nearly singular start, where an update would lose accuracy), so
+rounding does not accumulate. ``M`` carries the array-code path's small ridge (``1e-8 n I``), so a
 singular start has a finite inverse to begin from. Sums are compiled with reassociation
 allowed (vectorised): the last bits of a result may differ between machines, as with any
 BLAS. The exchange is deterministic; the random starts are made by the caller.
@@ -44,6 +45,10 @@ import numpy as np
 
 # re-invert M after a move that multiplies det M by more than this
 _BIG = 1e4
+# form M^-1 afresh at the start of a pass once this many rank-two updates have been made
+# since it was last formed: every pass while a start is moving a lot, and not for the
+# last, quiet passes, whose few updates cannot make rounding matter
+_REFRESH = 32
 # reassociation lets the compiler vectorise sums; no assumption about NaN or infinity is
 # made (a NaN score must still lose every comparison)
 _FAST = {"reassoc", "contract", "nsz", "arcp"}
@@ -245,6 +250,16 @@ def _apply(quad, lin, alpha, deg):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(inline="always", **_JIT)
+def _differences(t, a, deg, alpha):  # type: ignore[no-untyped-def]
+    """alpha[e] = t^e - a^e for e = 1..deg: how a move from a to t changes each power."""
+    tp, ap = 1.0, 1.0
+    for e in range(1, deg + 1):
+        tp *= t
+        ap *= a
+        alpha[e] = tp - ap
+
+
+@numba.njit(inline="always", **_JIT)
 def _powers(xi, pw):  # type: ignore[no-untyped-def]
     """pw[l, e] = x_l^e for one run (its rows past the factors are left alone)."""
     for j in range(len(xi)):
@@ -306,9 +321,13 @@ def _exchange(  # type: ignore[no-untyped-def]
         # a start ends when n runs in a row (every run once, the last one moved included)
         # have been tried without a move: the design is then a local optimum
         quiet = 0
+        updates = _REFRESH  # rank-two updates since M^-1 was formed afresh: form it now
+        trace = 0.0
         while quiet < n and passes[r] < max_passes:
             passes[r] += 1
-            trace = _refresh(f, ridge, w, icrit, minv, bmat, u)
+            if updates >= _REFRESH:
+                trace = _refresh(f, ridge, w, icrit, minv, bmat, u)
+                updates = 0
             for i in range(n):
                 moved = False
                 d = _times(minv, f[i], v)
@@ -363,11 +382,7 @@ def _exchange(  # type: ignore[no-untyped-def]
                                 + a2 * a2 * quad[2, 2]
                             )
                         else:
-                            tp, xp = 1.0, 1.0
-                            for e in range(1, dj + 1):
-                                tp *= t
-                                xp *= xj
-                                alpha[e] = tp - xp
+                            _differences(t, xj, dj, alpha)
                             la, qa = _apply(quad, lin, alpha, dj)
                         if not icrit:
                             score = la * (2.0 + la) + (1.0 - d) * qa
@@ -378,11 +393,7 @@ def _exchange(  # type: ignore[no-untyped-def]
                             det = s11 * s22 - s12 * s12
                             if -det <= 1e-6:  # (nearly) singular after the move
                                 continue
-                            tp, xp = 1.0, 1.0
-                            for e in range(1, dj + 1):
-                                tp *= t
-                                xp *= xj
-                                alpha[e] = tp - xp
+                            _differences(t, xj, dj, alpha)
                             lb, qb = _apply(quadb, linb, alpha, dj)
                             t12 = t22 + lb
                             t11 = t12 + lb + qb
@@ -396,12 +407,9 @@ def _exchange(  # type: ignore[no-untyped-def]
                     # the move: f_i -> fnew = f_i + delta, delta = sum_e alpha_e y_e
                     moved = True
                     moves[r] += 1
+                    updates += 1
                     gained[r] += best if icrit else np.log1p(best)
-                    tp, xp = 1.0, 1.0
-                    for e in range(1, dj + 1):
-                        tp *= best_t
-                        xp *= xj
-                        alpha[e] = tp - xp
+                    _differences(best_t, xj, dj, alpha)
                     fnew[:] = f[i]
                     u[:] = v  # M^-1 fnew = v + sum_e alpha_e z_e
                     for e in range(1, dj + 1):
@@ -464,6 +472,7 @@ def _exchange(  # type: ignore[no-untyped-def]
                         ax[i, cc] += a[cc, j] * (best_t - xj)
                     if -detk > _BIG:
                         trace = _refresh(f, ridge, w, icrit, minv, bmat, u)
+                        updates = 0
                         d = _times(minv, f[i], v)
                     else:
                         # M^-1 fnew after the update: u - G S G' fnew

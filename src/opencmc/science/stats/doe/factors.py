@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 from typing import Any, Literal
 
@@ -536,10 +537,14 @@ class Model:
         return tuple(f.name for f in self.factors)
 
     def column_names(self) -> list[str]:
+        return list(self._column_names)
+
+    @cached_property
+    def _column_names(self) -> tuple[str, ...]:
         cols = ["intercept"] if self.intercept else []
         for t in self.terms:
             cols += self._term_columns(t)
-        return cols
+        return tuple(cols)
 
     def _term_columns(self, term: Term) -> list[str]:
         parts: list[list[str]] = []
@@ -567,7 +572,7 @@ class Model:
 
     @property
     def n_columns(self) -> int:
-        return len(self.column_names())
+        return len(self._column_names)
 
     def matrix(self, coded: np.ndarray) -> np.ndarray:
         """The model matrix for rows of coded factor values."""
@@ -599,6 +604,11 @@ class Model:
 
     def exponents(self) -> np.ndarray | None:
         """Monomial exponents (columns x factors) when no factor needs effects coding."""
+        found = self._exponents
+        return None if found is None else found.copy()
+
+    @cached_property
+    def _exponents(self) -> np.ndarray | None:
         if any(f.kind == "categorical" and len(f.levels) > 2 for f in self.factors):
             return None
         index = {f.name: i for i, f in enumerate(self.factors)}
