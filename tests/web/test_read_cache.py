@@ -260,6 +260,16 @@ def test_the_watched_tables_have_their_triggers() -> None:
         assert tables <= changes.WATCHED_TABLES, path
 
 
+def test_what_the_listing_shows_depends_only_on_watched_tables() -> None:
+    # a program is seen by its owner and through live shares: nothing else. A new rule
+    # (a party rule, a parent it is shared through) would bring tables the cache does not
+    # watch; this fails first, so that the rule's tables get their triggers.
+    assert Program.shareable
+    assert Program.shared_through is None
+    assert getattr(Program, "also_visible_to", None) is None
+    assert {Program.__tablename__, "shares"} == CACHEABLE_PATHS[LISTING]
+
+
 def test_commits_to_watched_tables_advance_the_generation(
     factory: sessionmaker[Session],
 ) -> None:
