@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
-import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,8 +30,18 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        declared = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+            elif name == b"transfer-encoding":
+                chunked = True
+        if declared is None and not chunked and scope.get("http_version") in ("1.0", "1.1"):
+            # HTTP/1.x: a request with neither header has no body to limit
+            await self.app(scope, receive, send)
+            return
         limit = self.upload_limit if scope["path"].endswith("/attachments") else self.limit
-        declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send, limit)
             return
@@ -100,7 +110,7 @@ class AccessLogAndHeaders:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = uuid.uuid4().hex[:12]
+        request_id = os.urandom(6).hex()
         status: dict[str, Any] = {"code": 500}
 
         async def send_with_headers(message: Message) -> None:
@@ -115,16 +125,21 @@ class AccessLogAndHeaders:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            log.info(
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status["code"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+            if log.isEnabledFor(logging.INFO):
+                self._log(scope, request_id, status["code"], started)
+
+    @staticmethod
+    def _log(scope: Scope, request_id: str, status: int, started: float) -> None:
+        log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
 
 
 class SessionsForBrowsers:
