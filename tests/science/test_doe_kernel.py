@@ -10,7 +10,7 @@ import pytest
 
 from opencmc.science.stats import doe
 from opencmc.science.stats.doe.exchange import Exchanger
-from opencmc.science.stats.doe.exchange_kernel import coordinate_exchange, model_matrix, moments
+from opencmc.science.stats.doe.exchange_kernel import model_matrix, moments
 from opencmc.science.stats.doe.optimal import _sample_linear, moment_matrix, sample_region
 from opencmc.science.stats.doe.runsheet import _region
 
@@ -123,17 +123,7 @@ def test_every_move_gains_what_it_was_scored_at(factors, constraints, model, n, 
     f = mdl.matrix(x0.reshape(-1, x0.shape[2])).reshape(len(x0), n, -1)
     x0 = x0[np.linalg.cond(np.swapaxes(f, 1, 2) @ f) < 1e6][:4]
     assert len(x0) >= 3
-    x, _passes, moves, gained = coordinate_exchange(
-        x0,
-        ex.exps,
-        ex.table,
-        np.array([len(v) for v in ex.values]),
-        ex.continuous,
-        ex.a,
-        ex.b,
-        weights=ex.weights,
-        ridge=1e-8 * n,
-    )
+    x, _passes, moves, gained = ex.exchange_compiled(x0)
     assert (moves > 0).all()
     begun, ended = _criterion(mdl, x0, criterion, w), _criterion(mdl, x, criterion, w)
     exact = ended - begun if criterion == "D" else begun - ended

@@ -336,9 +336,17 @@ class Exchanger:
     def run_compiled(self, x0: np.ndarray, max_passes: int) -> tuple[np.ndarray, int]:
         """Meyer and Nachtsheim's exchange, one move at a time, compiled, from the
         starting designs ``x0`` (R, n, k): designs and the passes of the longest start."""
+        x, passes, _moves, _gained = self.exchange_compiled(x0, max_passes)
+        return x, int(passes.max())
+
+    def exchange_compiled(
+        self, x0: np.ndarray, max_passes: int = 200
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The compiled exchange from ``x0`` with its account of each start: designs,
+        passes, moves made and the criterion gained by them (see ``coordinate_exchange``)."""
         from .exchange_kernel import coordinate_exchange  # numba loads on first use
 
-        x, passes, _moves, _gained = coordinate_exchange(
+        return coordinate_exchange(  # type: ignore[no-any-return]
             x0,
             self.exps,
             self.table,
@@ -351,7 +359,6 @@ class Exchanger:
             tol=_TOL,
             max_passes=max_passes,
         )
-        return x, int(passes.max())
 
     def run_numpy(self, x0: np.ndarray, max_rounds: int) -> tuple[np.ndarray, int]:
         """The array-code exchange from the starting designs ``x0`` (R, n, k): designs
