@@ -7,10 +7,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from opencmc.platform.actor import Actor
@@ -302,15 +304,10 @@ def actor_for_token(session: Session, plain: str) -> Actor:
     return token_grant(session, plain).actor
 
 
-def token_grant(session: Session, plain: str) -> TokenGrant:
-    """Check a bearer token: revoked, expired or unknown tokens fail.
-
-    One query finds the token, its user and the membership in the token's organisation;
-    the token's last use is written at most every few minutes, not on every call.
-    """
-    if not plain.startswith(TOKEN_PREFIX):
-        raise AuthenticationFailed("not an OpenCMC API token")
-    row = session.execute(
+@lru_cache(maxsize=1)
+def _token_query() -> Select[Any]:
+    """The token check's query, built once (every API call runs it)."""
+    return (
         select(
             ApiToken.id,
             ApiToken.revoked_at,
@@ -333,8 +330,20 @@ def token_grant(session: Session, plain: str) -> TokenGrant:
             & Membership.revoked_at.is_(None),
         )
         .join(Organisation, Organisation.id == ApiToken.organisation_id)
-        .where(ApiToken.token_hash == token_digest(plain)),
-        execution_options={UNSCOPED: True},
+        .where(ApiToken.token_hash == bindparam("digest"))
+    )
+
+
+def token_grant(session: Session, plain: str) -> TokenGrant:
+    """Check a bearer token: revoked, expired or unknown tokens fail.
+
+    One query finds the token, its user and the membership in the token's organisation;
+    the token's last use is written at most every few minutes, not on every call.
+    """
+    if not plain.startswith(TOKEN_PREFIX):
+        raise AuthenticationFailed("not an OpenCMC API token")
+    row = session.execute(
+        _token_query(), {"digest": token_digest(plain)}, execution_options={UNSCOPED: True}
     ).first()
     if row is None:
         raise AuthenticationFailed("unknown API token")
