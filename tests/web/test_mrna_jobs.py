@@ -262,3 +262,24 @@ def test_json_safe_parameters_round_trip_infinite_weights() -> None:
     checked = design_jobs.check_params(json.loads(json.dumps(params)))
     assert checked.options["cai_weight"] == math.inf
     assert checked.steps == 3  # CAI-only and weight 3, then the metrics
+
+
+def test_a_design_is_cancelled_from_its_page(app, browser_session) -> None:  # type: ignore[no-untyped-def]
+    # a front long enough to still be running when the cancel arrives
+    params = {**BODY, "protein": PROTEIN * 8, "weights": [12.0, 6.0, 3.0, 1.5], "sweeps": 3}
+    client, csrf = browser_session("a.sci")
+    actor = actor_of(app.state.opencmc.factory, "a.sci")
+    job = app.state.opencmc.runner.submit(actor, "mrna-design", params)
+    page = client.get(f"/tools/mrna/jobs/{job.id}").text
+    assert f'action="/jobs/{job.id}/cancel"' in page and "Cancel the design" in page
+    asked = client.post(
+        f"/jobs/{job.id}/cancel",
+        data={"csrf_token": csrf, "next": f"/tools/mrna/jobs/{job.id}"},
+        follow_redirects=False,
+    )
+    assert asked.status_code == 303 and asked.headers["location"] == f"/tools/mrna/jobs/{job.id}"
+    _wait(app, job.id)  # the relay notices within a second and ends the child process
+    ended = client.get(f"/tools/mrna/jobs/{job.id}").text
+    assert 'id="mrna-job-status">cancelled<' in ended
+    assert "cancelled by a.sci@example.org" in ended
+    assert 'id="mrna-result"' not in ended

@@ -267,6 +267,7 @@ def mrna_design_job(
             try:
                 message = messages.get(timeout=1.0)
             except queues.Empty:
+                progress.check()  # a cancelled job stops here, between reports
                 if child.is_alive():
                     continue
                 try:  # it may have sent its last message just before it ended
@@ -287,10 +288,10 @@ def mrna_design_job(
                 last = message[1].strip().splitlines()[-1]
                 raise DomainError(f"the design failed: {last}")
     finally:
-        child.join(timeout=10)
+        # done, failed or cancelled: nothing more is wanted from the child
         if child.is_alive():
             child.kill()
-            child.join()
+        child.join()
 
 
 # --- the stored result, back as the engine's objects (for the page that shows it) ----------

@@ -1,29 +1,67 @@
 """The job runner: an inline thread pool by default; the executor is a seam for Dask later.
 
-A job kind is a function ``(session_factory, params, progress) -> dict`` registered with
-:func:`job_kind`. The runner records status, progress, result and error on the Job row.
+A job kind is a function ``(session_factory, actor, params, progress) -> dict``
+registered with :func:`job_kind`. The runner records status, progress, result and error
+on the Job row.
+
+Cancelling is cooperative: a queued job is dropped before it starts; a running one stops
+at its next progress report (``progress(p)`` raises :class:`JobCancelled`), and a kind
+that can wait long between reports calls ``progress.check()`` meanwhile. A job that is
+not running in this process (another server process, or one that ended without saying
+so) is marked cancelled at once; a final status is written only over ``queued`` or
+``running``, so a cancelled job stays cancelled.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from opencmc.platform.actor import Actor
 from opencmc.platform.db import SYSTEM, open_session
-from opencmc.platform.errors import DomainError, InvalidInput, NotFound
+from opencmc.platform.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from opencmc.platform.models import Job, utcnow
 from opencmc.platform.uow import UnitOfWork
 
 log = logging.getLogger("opencmc.jobs")
 
-Progress = Callable[[float], None]
+LIVE = ("queued", "running")
+
+
+class JobCancelled(Exception):
+    """Raised inside a job whose cancellation was asked for."""
+
+
+class Progress:
+    """What a job calls to report progress (0..1); it raises :class:`JobCancelled` once
+    the job is to stop. ``check()`` only asks."""
+
+    def __init__(self, report: Callable[[float], None], cancelled: threading.Event) -> None:
+        self._report = report
+        self._cancelled = cancelled
+
+    def check(self) -> None:
+        if self._cancelled.is_set():
+            raise JobCancelled
+
+    def __call__(self, fraction: float) -> None:
+        self.check()
+        self._report(fraction)
+
+
 JobFunction = Callable[[sessionmaker[Session], Actor, dict[str, Any], Progress], dict[str, Any]]
 
 _KINDS: dict[str, JobFunction] = {}
@@ -56,6 +94,8 @@ class JobRunner:
             max_workers=workers, thread_name_prefix="opencmc-job"
         )
         self.futures: dict[int, Future[None]] = {}
+        self.cancels: dict[int, threading.Event] = {}
+        self.cancelled_by: dict[int, str] = {}
 
     def submit(self, actor: Actor, kind: str, params: dict[str, Any] | None = None) -> Job:
         kinds = registered_kinds()
@@ -70,8 +110,46 @@ class JobRunner:
             )
             uow.session.add(job)
             uow.commit()
+        self.cancels[job.id] = threading.Event()
         self.futures[job.id] = self.executor.submit(self._run, job.id, actor)
         return job
+
+    def cancel(self, uow: UnitOfWork, job_id: int) -> Job:
+        """Stop a queued or running job: its submitter or an admin of its organisation.
+
+        A job that has not started, or is not running in this process, is cancelled in
+        the caller's transaction (commit it); a running one is asked to stop and ends as
+        ``cancelled`` at its next progress report.
+        """
+        actor = uow.require_actor()
+        job = get_job(uow.session, job_id)
+        if job.user_id != actor.user_id and actor.role != "admin":
+            raise PermissionDenied("only the person who submitted a job, or an admin, cancels it")
+        if job.status not in LIVE:
+            raise Conflict(
+                f"job {job_id} is {job.status}: only a queued or running job can be cancelled"
+            )
+        note = f"cancelled by {actor.email}"
+        event = self.cancels.get(job_id)
+        future = self.futures.get(job_id)
+        if event is not None and future is not None and not future.done():
+            self.cancelled_by[job_id] = note
+            event.set()
+            if not future.cancel():
+                log.info("job %s: %s; it stops at its next step", job_id, note)
+                return job
+            self.cancels.pop(job_id, None)  # it never started: nothing will ask again
+            self.cancelled_by.pop(job_id, None)
+        uow.session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status.in_(LIVE))
+            .values(status="cancelled", error=note, finished_at=utcnow())
+        )
+        return job
+
+    def is_cancelling(self, job: Job) -> bool:
+        """A stop was asked for and the running job has not reached its next step yet."""
+        return job.status in LIVE and job.id in self.cancelled_by
 
     def wait(self, job_id: int, timeout: float | None = None) -> None:
         future = self.futures.get(job_id)
@@ -92,6 +170,20 @@ class JobRunner:
         finally:
             session.close()
 
+    def _finish(self, job_id: int, **values: Any) -> None:
+        """Write a final status, unless the job already has one (a cancelled job that
+        finished its last step anyway stays cancelled)."""
+        session = open_session(self.factory, SYSTEM)
+        try:
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status.in_(LIVE))
+                .values(finished_at=utcnow(), **values)
+            )
+            session.commit()
+        finally:
+            session.close()
+
     def _run(self, job_id: int, actor: Actor) -> None:
         session = open_session(self.factory, SYSTEM)
         try:
@@ -101,25 +193,24 @@ class JobRunner:
             kind, params = job.kind, dict(job.params)
         finally:
             session.close()
+        cancelled = self.cancels.setdefault(job_id, threading.Event())
         self._update(job_id, status="running", started_at=utcnow())
+        progress = Progress(lambda p: self._update(job_id, progress=p), cancelled)
         try:
-            result = _KINDS[kind](
-                self.factory, actor, params, lambda p: self._update(job_id, progress=p)
-            )
+            progress.check()
+            result = _KINDS[kind](self.factory, actor, params, progress)
+        except JobCancelled:
+            note = self.cancelled_by.pop(job_id, "cancelled")
+            self._finish(job_id, status="cancelled", error=f"{note} while it ran")
         except DomainError as error:
-            self._update(job_id, status="failed", error=error.message, finished_at=utcnow())
+            self._finish(job_id, status="failed", error=error.message)
         except Exception:
             log.exception("job %s (%s) failed", job_id, kind)
-            self._update(
-                job_id,
-                status="failed",
-                error=traceback.format_exc(limit=3),
-                finished_at=utcnow(),
-            )
+            self._finish(job_id, status="failed", error=traceback.format_exc(limit=3))
         else:
-            self._update(
-                job_id, status="succeeded", progress=1.0, result=result, finished_at=utcnow()
-            )
+            self._finish(job_id, status="succeeded", progress=1.0, result=result)
+        finally:
+            self.cancels.pop(job_id, None)
 
 
 def list_jobs(session: Session, limit: int = 50) -> list[Job]:

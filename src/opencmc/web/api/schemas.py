@@ -194,3 +194,5 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    #: a stop was asked for and the job ends at its next step
+    cancelling: bool = False

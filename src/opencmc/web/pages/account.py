@@ -123,4 +123,22 @@ def submit_job(
 
 @router.get("/jobs/{job_id}")
 def job_detail(request: Request, job_id: int, uow: UnitOfWork = CurrentPageUow) -> Response:
-    return render(request, "job.html", {"job": get_job(uow.session, job_id)})
+    job = get_job(uow.session, job_id)
+    cancelling = app_state(request).runner.is_cancelling(job)
+    return render(request, "job.html", {"job": job, "cancelling": cancelling})
+
+
+@router.post("/jobs/{job_id}/cancel")
+def cancel_job(
+    request: Request, job_id: int, next: str = Form(""), uow: UnitOfWork = CurrentPageUow
+) -> Response:
+    job = app_state(request).runner.cancel(uow, job_id)
+    uow.commit()
+    uow.session.refresh(job)
+    if job.status == "cancelled":
+        flash(request, f"Job {job_id} cancelled.")
+    else:
+        flash(request, f"Job {job_id} stops at its next step.")
+    # back to the page the form was on (the job's own tool page), never off the site
+    back = next if next.startswith("/") and not next.startswith("//") else f"/jobs/{job_id}"
+    return RedirectResponse(back, status_code=303)

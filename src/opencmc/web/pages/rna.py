@@ -27,6 +27,7 @@ from opencmc.web.api.rna import (
     submit_design_job,
 )
 from opencmc.web.auth import CurrentPageUow
+from opencmc.web.state import app_state
 from opencmc.web.templating import render
 
 router = APIRouter(prefix="/tools")
@@ -247,6 +248,7 @@ def mrna_job(request: Request, job_id: int, uow: UnitOfWork = CurrentPageUow) ->
             )
         )
     context["steps"] = design_jobs.job_steps(params)
+    context["cancelling"] = app_state(request).runner.is_cancelling(job)
     return render(request, "tools/mrna.html", context)
 
 
