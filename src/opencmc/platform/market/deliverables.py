@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opencmc.platform import validation as check
-from opencmc.platform.audit import diff, record_event
+from opencmc.platform.audit import record_creation
 from opencmc.platform.db import Scope
 from opencmc.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from opencmc.platform.files import BlobStore, store_blob
@@ -176,23 +176,17 @@ def submit_deliverable(
         session.add(attachment)
         session.flush()
         deliverable.attachment_id = attachment.id
-    record_event(
+    record_creation(
         session,
-        actor=actor,
-        organisation_id=deliverable.organisation_id,
-        action="create",
-        entity_type=deliverable.entity_type,
-        entity_id=deliverable.id,
-        changes=diff(
-            {},
-            {
-                "order_id": order.id,
-                "title": deliverable.title,
-                "kind": kind,
-                "rows": payload.get("checked_rows"),
-                "file": file[1] if file else None,
-            },
-        ),
+        actor,
+        deliverable,
+        {
+            "order_id": order.id,
+            "title": deliverable.title,
+            "kind": kind,
+            "rows": payload.get("checked_rows"),
+            "file": file[1] if file else None,
+        },
     )
     if order.status == "active" and all(m.status == "done" for m in milestones_of(session, order)):
         order.delivered_at = utcnow()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from opencmc.platform import files
 from opencmc.platform import validation as check
-from opencmc.platform.audit import diff, record_event
+from opencmc.platform.audit import record_creation, record_event
 from opencmc.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from opencmc.platform.market.qualification import (
     _date,
@@ -113,18 +113,7 @@ def add_document(uow: UnitOfWork, data: dict[str, Any]) -> QualificationDocument
     document = QualificationDocument(
         organisation_id=actor.organisation_id, created_by_id=actor.user_id, **fields
     )
-    uow.session.add(document)
-    uow.session.flush()
-    logged = {k: _plain(v) for k, v in fields.items()}
-    record_event(
-        uow.session,
-        actor=actor,
-        organisation_id=actor.organisation_id,
-        action="create",
-        entity_type=document.entity_type,
-        entity_id=document.id,
-        changes=diff({}, logged),
-    )
+    record_creation(uow.session, actor, document, {k: _plain(v) for k, v in fields.items()})
     return document
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opencmc.platform import validation as check
-from opencmc.platform.audit import diff, record_event
+from opencmc.platform.audit import record_creation
 from opencmc.platform.errors import InvalidInput, NotFound, PermissionDenied
 from opencmc.platform.market import catalogue
 from opencmc.platform.market.orders import milestones_of, order_for_request
@@ -131,18 +131,11 @@ def send_package(
         target_milestone=program.target_milestone,
         created_by_id=actor.user_id,
     )
-    session.add(package)
-    session.flush()
-    record_event(
+    record_creation(
         session,
-        actor=actor,
-        organisation_id=package.organisation_id,
-        action="create",
-        entity_type=package.entity_type,
-        entity_id=package.id,
-        changes=diff(
-            {}, {"title": package.title, "activities": [x.get("activity_id") for x in lines]}
-        ),
+        actor,
+        package,
+        {"title": package.title, "activities": [x.get("activity_id") for x in lines]},
     )
     start = start or date.today()
     for number, line in enumerate(lines, start=1):
