@@ -299,11 +299,6 @@ class TokenGrant:
     holds_until: datetime
 
 
-def actor_for_token(session: Session, plain: str) -> Actor:
-    """The actor a bearer token speaks for; revoked, expired or unknown tokens fail."""
-    return token_grant(session, plain).actor
-
-
 @lru_cache(maxsize=1)
 def _token_query() -> Select[Any]:
     """The token check's query, built once (every API call runs it)."""
