@@ -208,3 +208,45 @@ def test_serve_migrates_seeds_and_prepares_before_serving(
     engine = create_db_engine(f"sqlite:///{env / 'opencmc.db'}")
     assert migrate.current(engine) == migrate.head()
     engine.dispose()
+
+
+def test_jobs_are_listed_shown_and_cancelled(env: Path) -> None:
+    from sqlalchemy import update
+
+    from opencmc.jobs.runner import JobRunner
+    from opencmc.platform import accounts as accounts_
+    from opencmc.platform.models import Job, User
+    from opencmc.platform.uow import UnitOfWork
+
+    assert _run("db", "upgrade").exit_code == 0
+    _run("org", "create", "Hanbit Biologics", "--kind", "sponsor")
+    _run("user", "create", "mina@hanbit.example", "--org", "Hanbit Biologics",
+         "--role", "scientist", "--name", "Mina", "--password-stdin",
+         stdin="a long enough passphrase\n")  # fmt: skip
+    engine = create_db_engine(f"sqlite:///{env / 'opencmc.db'}")
+    factory = make_session_factory(engine)
+    with UnitOfWork(factory, None, system=True) as uow:
+        user = uow.session.query(User).filter_by(email="mina@hanbit.example").one()
+        actor = accounts_.actor_for(uow.session, user)
+    runner = JobRunner(factory, workers=1)
+    job = runner.submit(actor, "audit-verify")
+    runner.wait(job.id, timeout=30)
+    runner.shutdown()
+    with UnitOfWork(factory, None, system=True) as uow:  # as if a server were running it
+        uow.session.execute(update(Job).where(Job.id == job.id).values(status="running"))
+        uow.commit()
+    engine.dispose()
+    listed = json.loads(_run("jobs", "list", "--as", "mina@hanbit.example", "--json").output)
+    assert [(j["id"], j["kind"], j["status"]) for j in listed] == [
+        (job.id, "audit-verify", "running")
+    ]
+    cancelled = _run("jobs", "cancel", str(job.id), "--as", "mina@hanbit.example", "--json")
+    assert cancelled.exit_code == 0, cancelled.output
+    assert json.loads(cancelled.output)["status"] == "cancelled"
+    shown = _run("jobs", "show", str(job.id), "--as", "mina@hanbit.example")
+    assert "cancelled by mina@hanbit.example" in shown.output
+    again = _run("jobs", "cancel", str(job.id), "--as", "mina@hanbit.example")
+    assert again.exit_code == 2
+    assert "only a queued or running job can be cancelled" in again.output
+    missing = _run("jobs", "cancel", "999", "--as", "mina@hanbit.example")
+    assert missing.exit_code != 0 and "no job 999" in missing.output

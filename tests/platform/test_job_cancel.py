@@ -126,3 +126,18 @@ def test_a_cancelled_job_stays_cancelled_if_it_finishes_anyway(factory, runner) 
     runner._finish(job.id, status="succeeded", result={"late": True})
     ended = status(factory, job.id)
     assert ended.status == "cancelled" and ended.error == "by hand"
+
+
+def test_a_job_cancelled_from_another_process_stops_within_seconds(factory, runner) -> None:  # type: ignore[no-untyped-def]
+    job = runner.submit(actor_of(factory, "a.sci"), "test-slow", {"steps": 2000})
+    assert started.wait(10)
+    elsewhere = JobRunner(factory, workers=1)  # the command line, or another server worker
+    try:
+        assert cancel(factory, elsewhere, job.id, "a.sci").status == "cancelled"
+    finally:
+        elsewhere.shutdown()
+    runner.wait(job.id, timeout=10)  # it read its row at a report and stopped
+    ended = status(factory, job.id)
+    assert ended.status == "cancelled"
+    assert ended.error == f"cancelled by {email('a.sci')}"
+    assert ended.progress < 0.5  # 2,000 steps of 5 ms: it did not run to the end

@@ -10,6 +10,7 @@ from opencmc.cli import (
     comparability,
     design,
     doe,
+    jobs,
     market,
     programs,
     results,
@@ -41,6 +42,7 @@ app.command("comparability")(comparability.compare_command)
 app.add_typer(design.app, name="design")
 app.add_typer(results.app, name="results")
 app.add_typer(market.app, name="market")
+app.add_typer(jobs.app, name="jobs")
 
 
 @app.command()

@@ -8,7 +8,8 @@ Cancelling is cooperative: a queued job is dropped before it starts; a running o
 at its next progress report (``progress(p)`` raises :class:`JobCancelled`), and a kind
 that can wait long between reports calls ``progress.check()`` meanwhile. A job that is
 not running in this process (another server process, or one that ended without saying
-so) is marked cancelled at once; a final status is written only over ``queued`` or
+so) is marked cancelled in its row at once, and if it does run elsewhere it sees that
+row within seconds and stops; a final status is written only over ``queued`` or
 ``running``, so a cancelled job stays cancelled.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -47,15 +49,33 @@ class JobCancelled(Exception):
 
 class Progress:
     """What a job calls to report progress (0..1); it raises :class:`JobCancelled` once
-    the job is to stop. ``check()`` only asks."""
+    the job is to stop. ``check()`` only asks.
 
-    def __init__(self, report: Callable[[float], None], cancelled: threading.Event) -> None:
+    A stop is asked for in this process (an event, seen at once) or by another one (the
+    job's row says ``cancelled``, read at most every ``every`` seconds).
+    """
+
+    def __init__(
+        self,
+        report: Callable[[float], None],
+        cancelled: threading.Event,
+        still_wanted: Callable[[], bool],
+        every: float = 2.0,
+    ) -> None:
         self._report = report
         self._cancelled = cancelled
+        self._still_wanted = still_wanted
+        self._every = every
+        self._asked = time.monotonic()
 
     def check(self) -> None:
         if self._cancelled.is_set():
             raise JobCancelled
+        now = time.monotonic()
+        if now - self._asked >= self._every:
+            self._asked = now
+            if not self._still_wanted():
+                raise JobCancelled
 
     def __call__(self, fraction: float) -> None:
         self.check()
@@ -170,6 +190,13 @@ class JobRunner:
         finally:
             session.close()
 
+    def _status(self, job_id: int) -> str | None:
+        session = open_session(self.factory, SYSTEM)
+        try:
+            return session.scalar(select(Job.status).where(Job.id == job_id))
+        finally:
+            session.close()
+
     def _finish(self, job_id: int, **values: Any) -> None:
         """Write a final status, unless the job already has one (a cancelled job that
         finished its last step anyway stays cancelled)."""
@@ -195,7 +222,11 @@ class JobRunner:
             session.close()
         cancelled = self.cancels.setdefault(job_id, threading.Event())
         self._update(job_id, status="running", started_at=utcnow())
-        progress = Progress(lambda p: self._update(job_id, progress=p), cancelled)
+        progress = Progress(
+            lambda p: self._update(job_id, progress=p),
+            cancelled,
+            lambda: self._status(job_id) in LIVE,
+        )
         try:
             progress.check()
             result = _KINDS[kind](self.factory, actor, params, progress)
@@ -211,6 +242,7 @@ class JobRunner:
             self._finish(job_id, status="succeeded", progress=1.0, result=result)
         finally:
             self.cancels.pop(job_id, None)
+            self.cancelled_by.pop(job_id, None)
 
 
 def list_jobs(session: Session, limit: int = 50) -> list[Job]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -128,6 +130,10 @@ def job_detail(request: Request, job_id: int, uow: UnitOfWork = CurrentPageUow) 
     return render(request, "job.html", {"job": job, "cancelling": cancelling})
 
 
+# a path on this site: a slash, then only letters, digits, '/', '-' and '_' ("//host" is not)
+_SITE_PATH = re.compile(r"/(?!/)[A-Za-z0-9/_-]*")
+
+
 @router.post("/jobs/{job_id}/cancel")
 def cancel_job(
     request: Request, job_id: int, next: str = Form(""), uow: UnitOfWork = CurrentPageUow
@@ -140,5 +146,5 @@ def cancel_job(
     else:
         flash(request, f"Job {job_id} stops at its next step.")
     # back to the page the form was on (the job's own tool page), never off the site
-    back = next if next.startswith("/") and not next.startswith("//") else f"/jobs/{job_id}"
+    back = next if _SITE_PATH.fullmatch(next) else f"/jobs/{job_id}"
     return RedirectResponse(back, status_code=303)
